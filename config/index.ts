@@ -1,0 +1,7 @@
+// The config folder's public surface.
+export { loadConfigFile, parseConfig, parseListen, pointerToPath, intervalFitsClock, SANDBOX_URL_PLACEHOLDER } from './load.js';
+export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem } from './errors.js';
+export { secretReader, describeSecretRef, type SecretReader } from './secrets.js';
+export { parseDuration, formatPromDuration } from './duration.js';
+export { CONFIG_DEFAULTS } from './defaults.js';
+export * from './types.js';

@@ -1,0 +1,517 @@
+// Reading a config file: YAML → schema check → cross-reference checks → normalized Config.
+// Every problem is collected with its path and reported together, so a file is fixed in one pass;
+// a rejected file yields no Config at all, so nothing downstream can start half-configured.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cron from 'node-cron';
+import { Value } from 'typebox/value';
+import { parseDocument } from 'yaml';
+import { CONFIG_DEFAULTS } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { compileJsonPath } from './json-path.js';
+import { ConfigSchema, type RawCheck, type RawConfig, type RawStep } from './schema.js';
+import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
+import type { Check, Config, Schedule, Step } from './types.js';
+
+const ID = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** Fields a template may read under each fixed root; `vars` is checked against earlier extractions. */
+const TEMPLATE_FIELDS: Record<string, readonly string[]> = {
+  channel: ['id', 'baseUrl'],
+  transaction: ['id', 'tier'],
+  account: ['msisdn', 'pin'],
+  run: ['id', 'epochMs', 'month', 'prevMonth', 'checkId', 'location'],
+  sandbox: ['url'],
+};
+
+/** Stand-in for {{sandbox.url}} while validating; the real one is known once the server listens. */
+export const SANDBOX_URL_PLACEHOLDER = 'http://127.0.0.1:9470/sandbox';
+
+export async function loadConfigFile(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('CH_CONFIG_READ', file, [{ path: '', message: (err as Error).message }]);
+  }
+  return parseConfig(text, file);
+}
+
+/** Parses and validates config text; `source` names the file in messages and generated headers. */
+export function parseConfig(text: string, source: string): Config {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // After the first syntax error the parser reports cascades; the first few are the useful ones.
+    throw new ConfigError(
+      'CH_CONFIG_PARSE',
+      source,
+      doc.errors.slice(0, 3).map((e) => ({
+        path: e.linePos ? `line ${e.linePos[0].line} column ${e.linePos[0].col}` : '',
+        message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  const schemaProblems = schemaErrors(raw);
+  if (schemaProblems.length > 0) throw new ConfigError('CH_CONFIG_INVALID', source, schemaProblems);
+  const problems: ConfigProblem[] = [];
+  const config = normalize(raw as RawConfig, source, problems);
+  if (problems.length > 0) throw new ConfigError('CH_CONFIG_INVALID', source, problems);
+  return config;
+}
+
+function schemaErrors(raw: unknown): ConfigProblem[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return [{ path: '', message: 'the config must be a YAML mapping' }];
+  }
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const error of Value.Errors(ConfigSchema, raw)) {
+    // TypeBox reports an extra property twice (as `false` schema and as additionalProperties); keep the clear one.
+    if (error.keyword === 'boolean') continue;
+    let where = pointerToPath(error.instancePath);
+    let message = error.message;
+    if (error.keyword === 'additionalProperties') {
+      const extra = (error.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+      for (const name of extra) push(`${where ? `${where}.` : ''}${name}`, 'unknown field');
+      continue;
+    }
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') message = 'does not match any allowed form';
+    if (error.keyword === 'required') {
+      const missing = (error.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+      for (const name of missing) push(`${where ? `${where}.` : ''}${name}`, 'is required');
+      continue;
+    }
+    if (where === '') where = '(root)';
+    push(where, message);
+  }
+  // A union failure also reports each branch's own complaint; the branch noise hides the point.
+  return dropBranchNoise(problems);
+
+  function push(where: string, message: string) {
+    const key = `${where}\u0000${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    problems.push({ path: where, message });
+  }
+}
+
+function dropBranchNoise(problems: ConfigProblem[]): ConfigProblem[] {
+  const unionPaths = problems.filter((p) => p.message === 'does not match any allowed form').map((p) => p.path);
+  return problems.filter(
+    (p) => p.message === 'does not match any allowed form' || !unionPaths.some((u) => p.path === u || p.path.startsWith(`${u}.`) || p.path.startsWith(`${u}[`)),
+  );
+}
+
+/** `/checks/3/steps/1/url` → `checks[3].steps[1].url`. */
+export function pointerToPath(pointer: string): string {
+  let out = '';
+  for (const raw of pointer.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): Config {
+  const problem = (where: string, message: string) => problems.push({ path: where, message });
+  const checkIds = (section: string, obj: Record<string, unknown> | undefined) => {
+    for (const key of Object.keys(obj ?? {})) if (!ID.test(key)) problem(`${section}.${key}`, 'id must be lower-case letters, digits and _ and start with a letter');
+  };
+  for (const section of ['tiers', 'backends', 'channels', 'transactions', 'flows', 'accounts', 'receivers'] as const) {
+    checkIds(section, raw[section] as Record<string, unknown> | undefined);
+  }
+  if (Object.keys(raw.tiers).length === 0) problem('tiers', 'at least one tier is required');
+  if (Object.keys(raw.channels).length === 0) problem('channels', 'at least one channel is required');
+  if (Object.keys(raw.transactions).length === 0) problem('transactions', 'at least one transaction is required');
+
+  const svc = raw.service;
+  const listen = parseListen(svc.listen ?? CONFIG_DEFAULTS.listen);
+  if (!listen) problem('service.listen', 'must be HOST:PORT with a port from 0 to 65535');
+  const sandbox = svc.sandbox ?? CONFIG_DEFAULTS.sandbox;
+
+  const tiers = Object.entries(raw.tiers).map(([id, t]) => ({ id, objective: t.objective, label: t.label ?? id }));
+  const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id }));
+
+  const channels = Object.entries(raw.channels).map(([id, c]) => {
+    const where = `channels.${id}`;
+    const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
+    if (rendered !== null) checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
+    if (c.businessCode) tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
+    return {
+      id,
+      description: c.description ?? id,
+      transport: c.transport,
+      baseUrl: c.baseUrl,
+      rateLimitPerSecond: c.rateLimitPerSecond ?? null,
+      businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success] } : null,
+    };
+  });
+
+  const transactions = Object.entries(raw.transactions).map(([id, t]) => {
+    const where = `transactions.${id}`;
+    const tier = raw.tiers[t.tier];
+    if (!tier) problem(`${where}.tier`, `unknown tier "${t.tier}" (known: ${Object.keys(raw.tiers).join(', ')})`);
+    t.backends.forEach((b, i) => {
+      if (!raw.backends[b]) problem(`${where}.backends[${i}]`, `unknown backend "${b}" (known: ${Object.keys(raw.backends).join(', ')})`);
+    });
+    if (new Set(t.backends).size !== t.backends.length) problem(`${where}.backends`, 'lists a backend twice');
+    return {
+      id,
+      description: t.description ?? id,
+      tier: t.tier,
+      objective: tier?.objective ?? Number.NaN,
+      backends: [...t.backends],
+      moneyMoving: t.moneyMoving ?? false,
+      latencyThresholdMs: t.latencyThresholdMs ?? null,
+    };
+  });
+
+  for (const [pool, accounts] of Object.entries(raw.accounts ?? {})) {
+    const seen = new Set<string>();
+    accounts.forEach((a, i) => {
+      if (seen.has(a.msisdn)) problem(`accounts.${pool}[${i}].msisdn`, 'appears twice in the pool');
+      seen.add(a.msisdn);
+    });
+  }
+
+  for (const [name, r] of Object.entries(raw.receivers ?? {})) {
+    if (typeof r.url === 'string') checkAbsoluteUrl(r.url, `receivers.${name}.url`, problems);
+  }
+
+  const checks = expandChecks(raw, sandbox, problems);
+
+  const adminToken = svc.adminToken ?? null;
+  return {
+    source,
+    baseDir: path.dirname(path.resolve(source)),
+    service: {
+      listen: listen ?? { host: '127.0.0.1', port: 0 },
+      location: svc.location ?? CONFIG_DEFAULTS.location,
+      adminToken,
+      sandbox,
+      concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
+      resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
+      publicUrl: (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, ''),
+    },
+    tiers,
+    backends,
+    channels,
+    transactions,
+    checks,
+    accounts: Object.fromEntries(Object.entries(raw.accounts ?? {}).map(([k, v]) => [k, v.map((a) => ({ msisdn: a.msisdn, pin: a.pin ?? null }))])),
+    alerting: raw.alerting ?? {},
+    receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
+  };
+}
+
+export function parseListen(text: string): { host: string; port: number } | null {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (port > 65535) return null;
+  return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port };
+}
+
+function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigProblem[]): Check[] {
+  const problem = (where: string, message: string) => problems.push({ path: where, message });
+  const out: Check[] = [];
+  const byId = new Map<string, string>();
+  const byPair = new Map<string, string>();
+  const defaults = raw.checkDefaults ?? {};
+  if (raw.checkDefaults) validateScheduleFields(raw.checkDefaults, 'checkDefaults', problems);
+
+  raw.checks.forEach((c, index) => {
+    const where = `checks[${index}]`;
+    const single = c.channel !== undefined || c.transaction !== undefined;
+    const matrix = c.channels !== undefined || c.transactions !== undefined;
+    if (single && matrix) return problem(where, 'use either channel + transaction or channels + transactions, not both');
+    if (!single && !matrix) return problem(where, 'needs channel + transaction (one check) or channels + transactions (a matrix)');
+    if (single && (c.channel === undefined || c.transaction === undefined)) {
+      return problem(`${where}.${c.channel === undefined ? 'channel' : 'transaction'}`, 'is required with the single-check form');
+    }
+    if (matrix && (c.channels === undefined || c.transactions === undefined)) {
+      return problem(`${where}.${c.channels === undefined ? 'channels' : 'transactions'}`, 'is required with the matrix form');
+    }
+    if (matrix && c.id !== undefined) problem(`${where}.id`, 'a matrix names its checks <channel>.<transaction>; id goes with a single check');
+    const channelIds = single ? [c.channel as string] : c.channels === '*' ? Object.keys(raw.channels) : (c.channels as string[]);
+    const transactionIds = single ? [c.transaction as string] : c.transactions === '*' ? Object.keys(raw.transactions) : (c.transactions as string[]);
+    let known = true;
+    channelIds.forEach((ch, i) => {
+      if (!raw.channels[ch]) {
+        known = false;
+        problem(single ? `${where}.channel` : `${where}.channels[${i}]`, `unknown channel "${ch}" (known: ${Object.keys(raw.channels).join(', ')})`);
+      }
+    });
+    transactionIds.forEach((tx, i) => {
+      if (!raw.transactions[tx]) {
+        known = false;
+        problem(single ? `${where}.transaction` : `${where}.transactions[${i}]`, `unknown transaction "${tx}" (known: ${Object.keys(raw.transactions).join(', ')})`);
+      }
+    });
+    if (c.steps && c.flow) problem(`${where}.steps`, 'give either steps or flow, not both');
+    const scheduleOk = validateScheduleFields(c, where, problems);
+    if (!known) return;
+
+    for (const channel of channelIds) {
+      for (const transaction of transactionIds) {
+        const id = c.id ?? `${channel}.${transaction}`;
+        const label = single ? where : `${where} (${channel}.${transaction})`;
+        if (byId.has(id)) problem(single ? `${where}.id` : where, `check id "${id}" is already used by ${byId.get(id)}`);
+        byId.set(id, label);
+        if (c.enabled === false) continue;
+        const pair = `${channel}\u0000${transaction}`;
+        if (byPair.has(pair)) {
+          problem(where, `${channel} × ${transaction} is already probed by ${byPair.get(pair)}; one check per channel and transaction keeps the metrics unambiguous`);
+        }
+        byPair.set(pair, label);
+        const flowName = c.flow ?? transaction;
+        const flow = raw.flows?.[flowName];
+        let rawSteps: RawStep[] | undefined = c.steps;
+        let stepsWhere = `${where}.steps`;
+        if (!rawSteps) {
+          if (!flow) {
+            problem(c.flow ? `${where}.flow` : where, `no flow "${flowName}" in flows${c.flow ? '' : ` (a check of ${transaction} runs the flow of that name unless it gives steps or flow)`}`);
+            continue;
+          }
+          rawSteps = flow.steps;
+          stepsWhere = `flows.${flowName}.steps`;
+        }
+        const accountPool = c.accountPool ?? flow?.accountPool ?? defaults.accountPool ?? null;
+        if (accountPool !== null && !raw.accounts?.[accountPool]) {
+          problem(c.accountPool ? `${where}.accountPool` : flow?.accountPool ? `flows.${flowName}.accountPool` : 'checkDefaults.accountPool', `unknown account pool "${accountPool}"`);
+        }
+        const steps = normalizeSteps(rawSteps, stepsWhere, raw, channel, sandbox, accountPool !== null, problems);
+        if (!scheduleOk) continue;
+        const schedule = resolveSchedule(c, defaults);
+        const periodMs = schedule.kind === 'interval' ? schedule.intervalMs : cronPeriodMs(schedule.expression);
+        const timeoutMs = parseDuration(c.timeout ?? defaults.timeout ?? CONFIG_DEFAULTS.timeout);
+        if (timeoutMs >= periodMs) {
+          problem(`${where}.${c.timeout ? 'timeout' : 'interval'}`, `timeout (${timeoutMs} ms) must be shorter than the time between runs (${periodMs} ms)`);
+        }
+        out.push({
+          id,
+          channel,
+          transaction,
+          tier: raw.transactions[transaction]?.tier ?? '',
+          schedule,
+          periodMs,
+          timeoutMs,
+          accountPool,
+          steps,
+          origin: label,
+        });
+      }
+    }
+  });
+  return out;
+}
+
+function validateScheduleFields(c: Pick<RawCheck, 'interval' | 'cron'>, where: string, problems: ConfigProblem[]): boolean {
+  let ok = true;
+  if (c.interval !== undefined && c.cron !== undefined) {
+    problems.push({ path: `${where}.cron`, message: 'give either interval or cron, not both' });
+    ok = false;
+  }
+  if (c.interval !== undefined) {
+    const ms = parseDuration(c.interval);
+    if (!intervalFitsClock(ms)) {
+      problems.push({ path: `${where}.interval`, message: `${c.interval} must be whole seconds and divide a minute, an hour or a day (e.g. 10s, 30s, 5m, 1h); use cron for other schedules` });
+      ok = false;
+    }
+  }
+  if (c.cron !== undefined) {
+    const fields = c.cron.trim().split(/\s+/);
+    const detail = cron.validateDetailed(c.cron);
+    if (fields.length !== 6) {
+      problems.push({ path: `${where}.cron`, message: `"${c.cron}" must have six fields (second minute hour day month weekday)` });
+      ok = false;
+    } else if (!detail.valid) {
+      problems.push({ path: `${where}.cron`, message: `"${c.cron}" is not a valid cron expression: ${detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+/** Wall-clock aligned intervals only: so that a check's runs land on the same seconds every period. */
+export function intervalFitsClock(ms: number): boolean {
+  if (ms < 1000 || ms % 1000 !== 0) return false;
+  const s = ms / 1000;
+  if (s <= 60) return 60 % s === 0;
+  if (s <= 3600) return s % 60 === 0 && 3600 % s === 0;
+  return s % 3600 === 0 && 86400 % s === 0;
+}
+
+function resolveSchedule(c: RawCheck, defaults: NonNullable<RawConfig['checkDefaults']>): Schedule {
+  if (c.cron !== undefined) return { kind: 'cron', expression: c.cron };
+  if (c.interval !== undefined) return { kind: 'interval', intervalMs: parseDuration(c.interval) };
+  if (defaults.cron !== undefined) return { kind: 'cron', expression: defaults.cron };
+  return { kind: 'interval', intervalMs: parseDuration(defaults.interval ?? CONFIG_DEFAULTS.interval) };
+}
+
+/** The mean gap between a cron's next runs: the probe rate the alert thresholds are computed from. */
+function cronPeriodMs(expression: string): number {
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const runs = task.getNextRuns(25);
+    if (runs.length < 2) return 86_400_000;
+    return Math.max(1000, Math.round(((runs.at(-1) as Date).getTime() - (runs[0] as Date).getTime()) / (runs.length - 1)));
+  } finally {
+    void task.destroy();
+  }
+}
+
+function normalizeSteps(
+  rawSteps: RawStep[],
+  where: string,
+  raw: RawConfig,
+  channelId: string,
+  sandbox: boolean,
+  hasAccount: boolean,
+  problems: ConfigProblem[],
+): Step[] {
+  const problem = (p: string, message: string) => problems.push({ path: p, message });
+  const channel = raw.channels[channelId];
+  const names = new Set<string>();
+  const extracted = new Set<string>();
+  return rawSteps.map((s, i) => {
+    const sw = `${where}[${i}]`;
+    if (names.has(s.name)) problem(`${sw}.name`, `step name "${s.name}" is used twice`);
+    names.add(s.name);
+    const ctx = { sandbox, hasAccount, vars: extracted };
+    const url = renderForValidation(s.request.url, ctx, `${sw}.request.url`, problems, extracted, channel?.baseUrl);
+    if (url !== null) checkAbsoluteUrl(url, `${sw}.request.url`, problems);
+    for (const [h, v] of Object.entries(s.request.headers ?? {})) renderForValidation(v, ctx, `${sw}.request.headers.${h}`, problems, extracted);
+    if (s.request.body !== undefined) renderForValidation(s.request.body, ctx, `${sw}.request.body`, problems, extracted);
+    if (s.request.body !== undefined && s.request.json !== undefined) problem(`${sw}.request.body`, 'give either json or body, not both');
+    for (const t of templateStrings(s.request.json)) renderForValidation(t.text, ctx, `${sw}.request.json${t.path}`, problems, extracted);
+    for (const [name, p] of Object.entries(s.extract ?? {})) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) problem(`${sw}.extract.${name}`, 'variable names are letters, digits and _');
+      tryJsonPath(p, `${sw}.extract.${name}`, problems);
+    }
+    (s.assert?.json ?? []).forEach((a, j) => {
+      const aw = `${sw}.assert.json[${j}]`;
+      tryJsonPath(a.path, `${aw}.path`, problems);
+      const kinds = ['equals', 'notEquals', 'exists', 'matches', 'lessThan', 'greaterThan'].filter((k) => k in a);
+      if (kinds.length === 0) problem(aw, 'needs one of equals, notEquals, exists, matches, lessThan, greaterThan');
+      if (a.matches !== undefined) {
+        try {
+          new RegExp(a.matches);
+        } catch (err) {
+          problem(`${aw}.matches`, `not a valid regular expression: ${(err as Error).message}`);
+        }
+      }
+    });
+    // Extracted names become visible to later steps only.
+    for (const name of Object.keys(s.extract ?? {})) extracted.add(name);
+    return {
+      name: s.name,
+      always: s.always ?? false,
+      request: {
+        method: s.request.method ?? CONFIG_DEFAULTS.method,
+        url: s.request.url,
+        headers: { ...(s.request.headers ?? {}) },
+        ...(s.request.json !== undefined ? { json: s.request.json } : {}),
+        ...(s.request.body !== undefined ? { body: s.request.body } : {}),
+      },
+      extract: { ...(s.extract ?? {}) },
+      assert: {
+        status: s.assert?.status ?? CONFIG_DEFAULTS.stepStatus,
+        businessCode: s.assert?.businessCode ?? channel?.businessCode !== undefined,
+        maxLatencyMs: s.assert?.maxLatencyMs ?? null,
+        json: s.assert?.json ?? [],
+      },
+    };
+  });
+}
+
+/**
+ * Checks every reference of a template and renders it with stand-in values, so a URL can be
+ * tested for absoluteness before anything runs. Returns null when the template is unusable.
+ */
+function renderForValidation(
+  template: string,
+  ctx: { sandbox: boolean; hasAccount?: boolean; vars?: Set<string> },
+  where: string,
+  problems: ConfigProblem[],
+  vars: Set<string>,
+  channelBaseUrl?: string,
+): string | null {
+  let parts;
+  try {
+    parts = parseTemplate(template);
+  } catch (err) {
+    problems.push({ path: where, message: (err as Error).message });
+    return null;
+  }
+  let ok = true;
+  let out = '';
+  for (const part of parts) {
+    if (part.kind === 'text') {
+      out += part.text;
+      continue;
+    }
+    const fail = (message: string) => {
+      ok = false;
+      problems.push({ path: where, message: `${part.source}: ${message}` });
+    };
+    if (!(TEMPLATE_ROOTS as readonly string[]).includes(part.root) || part.root === 'secrets') {
+      fail(`unknown variable root "${part.root}" (known: ${TEMPLATE_ROOTS.filter((r) => r !== 'secrets').join(', ')})`);
+      continue;
+    }
+    const field = part.path[0];
+    if (part.root === 'vars') {
+      if (part.path.length !== 1 || !vars.has(field as string)) fail(`"${part.path.join('.')}" is not extracted by an earlier step`);
+      out += 'value';
+      continue;
+    }
+    if (part.path.length !== 1 || !TEMPLATE_FIELDS[part.root]?.includes(field as string)) {
+      fail(`unknown field (known under ${part.root}: ${TEMPLATE_FIELDS[part.root]?.join(', ')})`);
+      continue;
+    }
+    if (part.root === 'sandbox' && !ctx.sandbox) {
+      fail('the sandbox is not enabled (service.sandbox: true)');
+      continue;
+    }
+    if (part.root === 'account' && ctx.hasAccount === false) {
+      fail('the check has no account pool (set accountPool on the check, its flow or checkDefaults)');
+      continue;
+    }
+    if (part.root === 'channel' && field === 'baseUrl') {
+      if (channelBaseUrl === undefined) {
+        fail('channel.baseUrl cannot be used here');
+        continue;
+      }
+      out += renderSandboxOnly(channelBaseUrl);
+      continue;
+    }
+    out += part.root === 'sandbox' ? SANDBOX_URL_PLACEHOLDER : 'value';
+  }
+  return ok ? out : null;
+}
+
+function renderSandboxOnly(template: string): string {
+  return template.replace(/\{\{\s*sandbox\.url\s*\}\}/g, SANDBOX_URL_PLACEHOLDER);
+}
+
+function checkAbsoluteUrl(text: string, where: string, problems: ConfigProblem[]): void {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    problems.push({ path: where, message: `must be an absolute URL (got "${text}")` });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push({ path: where, message: `must be an http or https URL (got "${url.protocol}")` });
+}
+
+function tryJsonPath(p: string, where: string, problems: ConfigProblem[]): void {
+  try {
+    compileJsonPath(p);
+  } catch (err) {
+    problems.push({ path: where, message: (err as Error).message });
+  }
+}

@@ -1,0 +1,196 @@
+// The config file's schema. Descriptions here are the user documentation of each field
+// (docs/config.md is generated from them), so they say what a NOC engineer needs to know.
+import Type, { type Static } from 'typebox';
+
+const Id = (description: string) =>
+  Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description });
+
+/** A credential is never written in the config: it names where to read it from. */
+export const SecretRefSchema = Type.Union(
+  [
+    Type.Object(
+      { env: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', description: 'Name of the environment variable holding the secret.' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { file: Type.String({ minLength: 1, description: 'Path of a file holding the secret (relative to the config file); one trailing newline is dropped.' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'A secret by reference: `{ env: NAME }` or `{ file: PATH }`. Inline values are refused.' },
+);
+
+const Duration = (description: string) =>
+  Type.String({ pattern: '^[0-9]+(ms|s|m|h|d)$', description: `${description} A duration such as 500ms, 30s, 5m, 1h, 30d.` });
+
+const TierSchema = Type.Object(
+  {
+    objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Success objective as a ratio in (0,1), e.g. 0.9998 for five sigma.' }),
+    label: Type.Optional(Type.String({ description: 'Human name shown on dashboards and reports, e.g. "five sigma".' })),
+  },
+  { additionalProperties: false },
+);
+
+const BackendSchema = Type.Object(
+  { description: Type.Optional(Type.String({ description: 'What this shared system is (e.g. "BOSS billing").' })) },
+  { additionalProperties: false },
+);
+
+const BusinessCodeSchema = Type.Object(
+  {
+    path: Type.String({ description: 'JSON path of the business result code in every response body, e.g. $.code.' }),
+    success: Type.Array(Type.String(), { minItems: 1, description: 'Codes that mean the operation succeeded, e.g. ["0000"].' }),
+  },
+  { additionalProperties: false, description: 'How this channel reports business success inside a 200 response.' },
+);
+
+const ChannelSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    transport: Type.Union([Type.Literal('http')], { description: 'Prober used for this channel. Only http today.' }),
+    baseUrl: Type.String({ minLength: 1, description: 'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating.' }),
+    rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel.' })),
+    businessCode: Type.Optional(BusinessCodeSchema),
+  },
+  { additionalProperties: false },
+);
+
+const TransactionSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    tier: Id('Tier id (a key of `tiers`) that sets this transaction\'s objective.'),
+    backends: Type.Array(Id('Backend id'), { description: 'Shared systems this transaction depends on; a failing backend shows on every channel that runs it.' }),
+    moneyMoving: Type.Optional(Type.Boolean({ description: 'True when a probe of this transaction changes balances, plans or add-ons and must compensate.' })),
+    latencyThresholdMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'p95 latency above which the NOC is warned before failures follow.' })),
+  },
+  { additionalProperties: false },
+);
+
+const JsonAssertionSchema = Type.Object(
+  {
+    path: Type.String({ description: 'JSON path into the response body, e.g. $.data.balance.' }),
+    equals: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+    notEquals: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+    exists: Type.Optional(Type.Boolean()),
+    matches: Type.Optional(Type.String({ description: 'Regular expression the value (as text) must match.' })),
+    lessThan: Type.Optional(Type.Number()),
+    greaterThan: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+const StepSchema = Type.Object(
+  {
+    name: Id('Step name; reported as the failing step and as the `step` label.'),
+    always: Type.Optional(Type.Boolean({ description: 'Run even after an earlier step failed (compensating cleanup such as a refund).' })),
+    request: Type.Object(
+      {
+        method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { description: 'HTTP method; GET by default.' })),
+        url: Type.String({ minLength: 1, description: 'URL template, e.g. {{channel.baseUrl}}/balance.' }),
+        headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Header templates.' })),
+        json: Type.Optional(Type.Unknown({ description: 'JSON body; every string inside is a template.' })),
+        body: Type.Optional(Type.String({ description: 'Raw body template (use json for JSON bodies).' })),
+      },
+      { additionalProperties: false },
+    ),
+    extract: Type.Optional(
+      Type.Record(Type.String(), Type.String(), { description: 'Variables taken from the JSON response: name → JSON path. Later steps use {{vars.name}}.' }),
+    ),
+    assert: Type.Optional(
+      Type.Object(
+        {
+          status: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, description: 'Accepted HTTP statuses; 2xx by default.' })),
+          businessCode: Type.Optional(Type.Boolean({ description: 'Check the channel\'s business result code (default true when the channel defines one).' })),
+          maxLatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Fail the step when it takes longer than this.' })),
+          json: Type.Optional(Type.Array(JsonAssertionSchema)),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ScheduleFields = {
+  interval: Type.Optional(Duration('Run every this long, aligned to the wall clock with a per-check offset. Must divide a minute, an hour or a day.')),
+  cron: Type.Optional(Type.String({ description: 'Six-field cron expression with seconds (node-cron syntax); instead of interval.' })),
+  timeout: Type.Optional(Duration('Bound on one whole run of the check, all steps included.')),
+  accountPool: Type.Optional(Id('Test-account pool the check leases an account from (a key of `accounts`).')),
+};
+
+const CheckSchema = Type.Object(
+  {
+    id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,127}$', description: 'Unique check id; `<channel>.<transaction>` by default.' })),
+    channel: Type.Optional(Id('Channel id, for a single check.')),
+    transaction: Type.Optional(Id('Transaction id, for a single check.')),
+    channels: Type.Optional(Type.Union([Type.Literal('*'), Type.Array(Id('Channel id'), { minItems: 1 })], { description: 'Matrix form: these channels (or "*" for all) × `transactions`.' })),
+    transactions: Type.Optional(Type.Union([Type.Literal('*'), Type.Array(Id('Transaction id'), { minItems: 1 })], { description: 'Matrix form: these transactions (or "*" for all).' })),
+    flow: Type.Optional(Id('Flow (a key of `flows`) whose steps the check runs; the transaction id by default.')),
+    steps: Type.Optional(Type.Array(StepSchema, { minItems: 1, description: 'Inline steps instead of a flow.' })),
+    enabled: Type.Optional(Type.Boolean()),
+    ...ScheduleFields,
+  },
+  { additionalProperties: false },
+);
+
+const FlowSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String()),
+    accountPool: ScheduleFields.accountPool,
+    steps: Type.Array(StepSchema, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+
+const AccountSchema = Type.Object(
+  {
+    msisdn: Type.String({ pattern: '^[0-9]{5,15}$', description: 'Test subscriber number (masked in logs).' }),
+    pin: Type.Optional(SecretRefSchema),
+  },
+  { additionalProperties: false },
+);
+
+const ReceiverSchema = Type.Object(
+  {
+    url: Type.Union([Type.String({ minLength: 1 }), SecretRefSchema], { description: 'Webhook URL, or a secret reference holding it.' }),
+    token: Type.Optional(SecretRefSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    version: Type.Literal(1, { description: 'Config format version.' }),
+    service: Type.Object(
+      {
+        listen: Type.Optional(Type.String({ description: 'HOST:PORT the collector listens on; 127.0.0.1:9470 by default.' })),
+        location: Type.Optional(Id('Where this process probes from; the `location` label.')),
+        adminToken: Type.Optional(SecretRefSchema),
+        sandbox: Type.Optional(Type.Boolean({ description: 'Serve the built-in sandbox under /sandbox/ on the service port.' })),
+        concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Most checks running at once in this process.' })),
+        resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Recent results kept in memory for the API.' })),
+        publicUrl: Type.Optional(Type.String({ description: 'Base URL of Grafana/runbooks used in alert links.' })),
+      },
+      { additionalProperties: false },
+    ),
+    tiers: Type.Record(Type.String(), TierSchema, { description: 'Objectives by tier, e.g. core 0.9998, noncore 0.94.' }),
+    backends: Type.Record(Type.String(), BackendSchema, { description: 'Shared back-end systems (billing, payment, crm).' }),
+    channels: Type.Record(Type.String(), ChannelSchema, { description: 'Electronic channels (web, app, sms, ivr, kiosk).' }),
+    transactions: Type.Record(Type.String(), TransactionSchema, { description: 'Customer transactions with their tier and backends.' }),
+    flows: Type.Optional(Type.Record(Type.String(), FlowSchema, { description: 'Reusable step sequences; a check uses the flow named like its transaction by default.' })),
+    accounts: Type.Optional(Type.Record(Type.String(), Type.Array(AccountSchema, { minItems: 1 }), { description: 'Test-account pools.' })),
+    checks: Type.Array(CheckSchema, { description: 'Checks: single (channel + transaction) or matrix (channels × transactions).' }),
+    checkDefaults: Type.Optional(
+      Type.Object(ScheduleFields, { additionalProperties: false, description: 'Schedule, timeout and account pool for checks that do not set their own.' }),
+    ),
+    alerting: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Alerting settings; see docs/alerting.md.' })),
+    receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),
+  },
+  { additionalProperties: false },
+);
+
+export type RawConfig = Static<typeof ConfigSchema>;
+export type RawStep = Static<typeof StepSchema>;
+export type RawCheck = Static<typeof CheckSchema>;
+export type SecretRef = Static<typeof SecretRefSchema>;
+export type JsonAssertion = Static<typeof JsonAssertionSchema>;

@@ -1,0 +1,57 @@
+// ProbeResult: the one contract between synthetic/ and collector/, in-process and over the wire
+// (agent push). Versioned, and validated like any other input when it arrives from outside.
+import Type, { type Static } from 'typebox';
+
+/** The closed set of failure reasons; the `reason` label never takes any other value. */
+export const FAILURE_REASONS = ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal'] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+const Reason = Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r)));
+
+export const StepResultSchema = Type.Object(
+  {
+    name: Type.String({ maxLength: 64 }),
+    ok: Type.Boolean(),
+    /** Not run: an earlier step failed (or, for an `always` step, a value it needs was never extracted). */
+    skipped: Type.Boolean(),
+    always: Type.Boolean(),
+    durationMs: Type.Number({ minimum: 0 }),
+    /** Phases as undici exposes them: connect (0 on a reused connection), time to first byte, total. */
+    connectMs: Type.Number({ minimum: 0 }),
+    ttfbMs: Type.Number({ minimum: 0 }),
+    status: Type.Union([Type.Integer(), Type.Null()]),
+    businessCode: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    reason: Type.Union([Reason, Type.Null()]),
+    detail: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+export const ProbeResultSchema = Type.Object(
+  {
+    version: Type.Literal(1),
+    /** Unique per run; the idempotency key when agents push results. */
+    id: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }),
+    checkId: Type.String({ maxLength: 128 }),
+    channel: Type.String({ maxLength: 63 }),
+    transaction: Type.String({ maxLength: 63 }),
+    tier: Type.String({ maxLength: 63 }),
+    location: Type.String({ maxLength: 63 }),
+    trigger: Type.Union([Type.Literal('schedule'), Type.Literal('manual')]),
+    /** When the scheduler meant the run to start (epoch ms); null for a manual run. */
+    scheduledAt: Type.Union([Type.Number(), Type.Null()]),
+    startedAt: Type.Number(),
+    durationMs: Type.Number({ minimum: 0 }),
+    ok: Type.Boolean(),
+    reason: Type.Union([Reason, Type.Null()]),
+    failedStep: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    detail: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+    /** True when an `always` (compensating) step failed; the transaction's own outcome is `ok`. */
+    cleanupFailed: Type.Boolean(),
+    steps: Type.Array(StepResultSchema, { maxItems: 64 }),
+  },
+  { additionalProperties: false },
+);
+
+export type StepResult = Static<typeof StepResultSchema>;
+export type ProbeResult = Static<typeof ProbeResultSchema>;
