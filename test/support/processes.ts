@@ -1,0 +1,160 @@
+// Real Prometheus, Alertmanager and channel-health processes for integration tests: started on
+// loopback ports in a temporary folder, stopped (and the folder removed) by the returned `stop`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO_ROOT, 'dist/cli/main.js');
+
+/** A free TCP port on 127.0.0.1 (bound then released; good enough for one test process). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface Managed {
+  url: string;
+  port: number;
+  dir: string;
+  proc: ChildProcess;
+  /** Everything the process wrote, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+async function startManaged(command: string, args: string[], opts: { dir: string; port: number; readyPath: string; env?: NodeJS.ProcessEnv; cwd?: string; keepDir?: boolean }): Promise<Managed> {
+  const proc = spawn(command, args, { cwd: opts.cwd ?? opts.dir, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${opts.port}`;
+  let exited = false;
+  proc.on('exit', () => (exited = true));
+  const stop = async () => {
+    if (!exited) {
+      const gone = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(timer);
+    }
+    if (!opts.keepDir) await rm(opts.dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (exited) throw new Error(`${command} exited early:\n${out}`);
+        const res = await fetch(url + opts.readyPath).catch(() => undefined);
+        return res?.ok ? true : undefined;
+      },
+      30_000,
+      `${command} to become ready`,
+      100,
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n--- output ---\n${out}`);
+  }
+  return { url, port: opts.port, dir: opts.dir, proc, output: () => out, stop };
+}
+
+export interface PrometheusOptions {
+  /** Static scrape targets as host:port, scraped every `scrapeInterval`. */
+  targets?: string[];
+  scrapeInterval?: string;
+  evaluationInterval?: string;
+  /** Rule files (absolute paths) to load. */
+  ruleFiles?: string[];
+  /** host:port of Alertmanagers to send alerts to. */
+  alertmanagers?: string[];
+  /** An existing TSDB folder (e.g. backfilled blocks) instead of an empty one. */
+  storagePath?: string;
+  extraArgs?: string[];
+}
+
+export async function startPrometheus(options: PrometheusOptions = {}): Promise<Managed> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ch-prom-'));
+  const port = await freePort();
+  const scrape = options.scrapeInterval ?? '1s';
+  const config = [
+    'global:',
+    `  scrape_interval: ${scrape}`,
+    `  evaluation_interval: ${options.evaluationInterval ?? scrape}`,
+    ...(options.ruleFiles?.length ? ['rule_files:', ...options.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
+    ...(options.alertmanagers?.length
+      ? ['alerting:', '  alertmanagers:', '    - static_configs:', `        - targets: [${options.alertmanagers.map((t) => JSON.stringify(t)).join(', ')}]`]
+      : []),
+    'scrape_configs:',
+    '  - job_name: channel-health',
+    '    static_configs:',
+    `      - targets: [${(options.targets ?? []).map((t) => JSON.stringify(t)).join(', ')}]`,
+    '',
+  ].join('\n');
+  await writeFile(path.join(dir, 'prometheus.yml'), config);
+  return startManaged(
+    'prometheus',
+    [
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${options.storagePath ?? path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--rules.alert.resend-delay=1s',
+      '--web.enable-lifecycle',
+      ...(options.extraArgs ?? []),
+    ],
+    { dir, port, readyPath: '/-/ready' },
+  );
+}
+
+export async function startAlertmanager(configYaml: string): Promise<Managed> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ch-am-'));
+  const port = await freePort();
+  const clusterPort = await freePort();
+  await writeFile(path.join(dir, 'alertmanager.yml'), configYaml);
+  return startManaged(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${path.join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--cluster.listen-address=127.0.0.1:${clusterPort}`,
+    ],
+    { dir, port, readyPath: '/-/ready' },
+  );
+}
+
+/** Instant query through Prometheus's HTTP API; throws with Prometheus's own error text. */
+export async function promQuery(prometheusUrl: string, query: string, time?: number): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const params = new URLSearchParams({ query });
+  if (time !== undefined) params.set('time', String(time));
+  const res = await fetch(`${prometheusUrl}/api/v1/query?${params}`);
+  const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+  if (body.status !== 'success') throw new Error(`query failed: ${query}: ${body.error}`);
+  return body.data?.resultType === 'vector' ? body.data.result : [];
+}
