@@ -146,6 +146,7 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
       transport: c.transport,
       baseUrl: c.baseUrl,
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
+      capacityPerSecond: c.capacityPerSecond ?? null,
       businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success] } : null,
     };
   });

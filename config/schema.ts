@@ -50,6 +50,12 @@ const ChannelSchema = Type.Object(
     transport: Type.Union([Type.Literal('http')], { description: 'Prober used for this channel. Only http today.' }),
     baseUrl: Type.String({ minLength: 1, description: 'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating.' }),
     rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel.' })),
+    capacityPerSecond: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description: 'Customer transactions per second (all transactions together) the channel is provisioned to serve; the weekly report compares the peak hour\'s load with it (headroom).',
+      }),
+    ),
     businessCode: Type.Optional(BusinessCodeSchema),
   },
   { additionalProperties: false },

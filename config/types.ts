@@ -27,6 +27,8 @@ export interface Channel {
   /** Template; render with {{sandbox.url}} known. */
   baseUrl: string;
   rateLimitPerSecond: number | null;
+  /** Provisioned transactions per second; null when not set (the report then shows no headroom). */
+  capacityPerSecond: number | null;
   businessCode: BusinessCodeRule | null;
 }
 
