@@ -6,7 +6,7 @@ import Type, { type Static } from 'typebox';
 export const FAILURE_REASONS = ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
-const Reason = Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r)));
+const Reason = Type.Unsafe<FailureReason>(Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))));
 
 export const StepResultSchema = Type.Object(
   {

@@ -1,0 +1,143 @@
+// The collector's HTTP surface: /metrics, health, and the JSON API. `buildCollectorApp` builds;
+// the caller listens. Everything it needs comes in as parameters, so tests use app.inject().
+import { timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { ProbeResult } from '../synthetic/result.js';
+import { CollectorError, CollectorErrors } from './errors.js';
+import type { ChannelHealthMetrics } from './metrics.js';
+import type { ResultStore } from './result-store.js';
+
+export interface CheckRunControl {
+  runNow(checkId: string): Promise<ProbeResult>;
+  runState(checkId: string): { running: boolean; overlapsSkipped: number; nextRunAt: number | null } | undefined;
+}
+
+export interface CollectorDeps {
+  config: Config;
+  metrics: ChannelHealthMetrics;
+  store: ResultStore;
+  log: Logger;
+  /** Required bearer token for POST /api/v1/checks/:id/run; null leaves it open. */
+  adminToken: string | null;
+  /** Absent in collector-only mode (no probes in this process). */
+  runs?: CheckRunControl;
+  /** Why the process is not ready yet (empty when ready). */
+  notReadyReasons: () => string[];
+}
+
+const ResultsQuery = Type.Object(
+  {
+    check: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+const CheckParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+
+export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.log.child({ component: 'collector' }) as unknown as FastifyBaseLogger,
+    disableRequestLogging: true,
+    // A hung probe target must never keep the process from closing.
+    forceCloseConnections: true,
+    bodyLimit: 1024 * 1024,
+  });
+  const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }, _req, reply) => {
+    if (err instanceof CollectorError) return sendError(reply, err.code, err.message);
+    if (err.validation) {
+      const where = err.validationContext ?? 'request';
+      return sendError(reply, 'CH_REQUEST_INVALID', `${where}${err.message.startsWith(where) ? err.message.slice(where.length) : `: ${err.message}`}`);
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: { code: 'CH_REQUEST_INVALID', message: err.message } });
+    }
+    deps.log.error({ err }, 'unhandled collector error');
+    return reply.code(500).send({ error: { code: 'CH_INTERNAL', message: 'internal error' } });
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await deps.metrics.registry.metrics();
+    return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const reasons = deps.notReadyReasons();
+    return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
+  });
+
+  app.get('/api/v1/checks', async () => ({
+    checks: deps.config.checks.map((check) => {
+      const summary = deps.store.summary(check.id);
+      const run = deps.runs?.runState(check.id);
+      const last = summary.lastResult;
+      return {
+        id: check.id,
+        channel: check.channel,
+        transaction: check.transaction,
+        tier: check.tier,
+        location: deps.config.service.location,
+        schedule: check.schedule.kind === 'interval' ? { interval: `${check.schedule.intervalMs / 1000}s` } : { cron: check.schedule.expression },
+        timeoutMs: check.timeoutMs,
+        state: last === null ? 'unknown' : last.ok ? 'ok' : 'failing',
+        consecutiveFailures: summary.consecutiveFailures,
+        lastSuccessAt: summary.lastSuccessAt === null ? null : new Date(summary.lastSuccessAt).toISOString(),
+        lastResult: last && {
+          id: last.id,
+          ok: last.ok,
+          at: new Date(last.startedAt).toISOString(),
+          durationMs: Math.round(last.durationMs),
+          reason: last.reason,
+          failedStep: last.failedStep,
+          detail: last.detail,
+          cleanupFailed: last.cleanupFailed,
+        },
+        running: run?.running ?? false,
+        nextRunAt: run?.nextRunAt ? new Date(run.nextRunAt).toISOString() : null,
+        overlapsSkipped: run?.overlapsSkipped ?? 0,
+      };
+    }),
+  }));
+
+  app.get<{ Querystring: { check?: string; limit?: number } }>('/api/v1/results', { schema: { querystring: ResultsQuery } }, async (req) => {
+    const { check, limit = 100 } = req.query;
+    if (check !== undefined && !checks.has(check)) throw new CollectorError('CH_CHECK_NOT_FOUND', `check: no check "${check}"`);
+    return { results: deps.store.recent(limit, check) };
+  });
+
+  app.post<{ Params: { id: string } }>('/api/v1/checks/:id/run', { schema: { params: CheckParams } }, async (req) => {
+    requireToken(req, deps.adminToken);
+    if (!deps.runs) throw new CollectorError('CH_RUNNER_UNAVAILABLE', 'this process runs no probes');
+    if (!checks.has(req.params.id)) throw new CollectorError('CH_CHECK_NOT_FOUND', `id: no check "${req.params.id}"`);
+    try {
+      return await deps.runs.runNow(req.params.id);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === 'CH_CHECK_BUSY') throw new CollectorError('CH_CHECK_BUSY', (err as Error).message);
+      if (code === 'CH_SCHEDULER_STOPPED') throw new CollectorError('CH_RUNNER_UNAVAILABLE', (err as Error).message);
+      throw err;
+    }
+  });
+
+  return app;
+}
+
+function sendError(reply: FastifyReply, code: keyof typeof CollectorErrors, message: string) {
+  return reply.code(CollectorErrors[code].status).send({ error: { code, message } });
+}
+
+/** Constant-time bearer check; used by every endpoint that changes something. */
+export function requireToken(req: FastifyRequest, expected: string | null): void {
+  if (expected === null) return;
+  const header = req.headers.authorization ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) throw new CollectorError('CH_UNAUTHORIZED', 'authorization: a valid bearer token is required');
+}
