@@ -1,0 +1,181 @@
+// The faults an operator or a test injects into the sandbox, and which requests each one hits.
+// A fault's reach follows the config: a backend fault hits every transaction whose `backends`
+// list names it, on every channel, so changing the config changes how a backend failure spreads.
+import type { Config } from '../config/index.js';
+import { backendFailureCode } from './envelope.js';
+import { SandboxError, type SandboxProblem } from './errors.js';
+
+export type FaultMode = 'error' | 'latency' | 'hang' | 'reset';
+
+export type FaultScope = { backend: string } | { channel: string; transaction?: string };
+
+export const FAULT_DEFAULTS = Object.freeze({
+  rate: 1,
+  durationSeconds: 300,
+  maxDurationSeconds: 86_400,
+  maxLatencyMs: 600_000,
+  /** Active faults at once; each request walks the list, and a runaway script should not make that slow. */
+  maxActive: 1_000,
+  /** The code a channel-scoped error fault answers with unless it names its own. */
+  channelFailureCode: '5001',
+});
+
+/** A fault request as it arrives, once its schema has passed (see fault-api.ts). */
+export interface FaultRequest {
+  scope: { backend?: string; channel?: string; transaction?: string };
+  mode: FaultMode;
+  rate?: number;
+  latencyMs?: number;
+  durationSeconds?: number;
+  httpStatus?: number;
+  code?: string;
+}
+
+export interface Fault {
+  id: string;
+  scope: FaultScope;
+  mode: FaultMode;
+  rate: number;
+  durationSeconds: number;
+  latencyMs?: number;
+  httpStatus?: number;
+  /** Business code of an error fault, resolved (the override, or the backend's or channel's code). */
+  code?: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+export interface FaultView {
+  id: string;
+  scope: FaultScope;
+  mode: FaultMode;
+  rate: number;
+  durationSeconds: number;
+  latencyMs?: number;
+  httpStatus?: number;
+  code?: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** What the active faults do to one request: a delay first, then possibly a fault that ends it. */
+export interface FaultEffect {
+  delayMs: number;
+  terminal: Fault | undefined;
+}
+
+export class FaultBook {
+  private faults: Fault[] = [];
+  private serial = 0;
+  private readonly backendsOf: ReadonlyMap<string, readonly string[]>;
+
+  constructor(
+    private readonly config: Pick<Config, 'backends' | 'channels' | 'transactions'>,
+    private readonly now: () => number,
+  ) {
+    this.backendsOf = new Map(config.transactions.map((t) => [t.id, t.backends]));
+  }
+
+  /** Adds a fault, or throws CH_SANDBOX_FAULT_INVALID / _LIMIT and changes nothing. */
+  add(request: FaultRequest): Fault {
+    const problems = checkFaultRequest(request, this.config);
+    if (problems.length > 0) throw new SandboxError('CH_SANDBOX_FAULT_INVALID', problems);
+    if (this.active().length >= FAULT_DEFAULTS.maxActive) {
+      throw new SandboxError('CH_SANDBOX_FAULT_LIMIT', [{ path: '', message: `${FAULT_DEFAULTS.maxActive} faults are already active; DELETE /sandbox/faults to clear them` }]);
+    }
+    const { scope: s, mode } = request;
+    const scope: FaultScope = s.backend !== undefined ? { backend: s.backend } : { channel: s.channel as string, ...(s.transaction !== undefined ? { transaction: s.transaction } : {}) };
+    const durationSeconds = request.durationSeconds ?? FAULT_DEFAULTS.durationSeconds;
+    const createdAtMs = this.now();
+    this.serial += 1;
+    const fault: Fault = {
+      id: `fault-${this.serial}`,
+      scope,
+      mode,
+      rate: request.rate ?? FAULT_DEFAULTS.rate,
+      durationSeconds,
+      ...(mode === 'latency' ? { latencyMs: request.latencyMs as number } : {}),
+      ...(request.httpStatus !== undefined ? { httpStatus: request.httpStatus } : {}),
+      ...(mode === 'error' ? { code: request.code ?? ('backend' in scope ? backendFailureCode(scope.backend) : FAULT_DEFAULTS.channelFailureCode) } : {}),
+      createdAtMs,
+      expiresAtMs: createdAtMs + durationSeconds * 1000,
+    };
+    this.faults.push(fault);
+    return { ...fault };
+  }
+
+  /** Faults not yet expired, oldest first; expired ones are dropped here. */
+  active(): Fault[] {
+    const now = this.now();
+    if (this.faults.some((f) => f.expiresAtMs <= now)) this.faults = this.faults.filter((f) => f.expiresAtMs > now);
+    return this.faults.map((f) => ({ ...f }));
+  }
+
+  /** False when no active fault has this id (an expired one counts as gone). */
+  remove(id: string): boolean {
+    this.active();
+    const index = this.faults.findIndex((f) => f.id === id);
+    if (index < 0) return false;
+    this.faults.splice(index, 1);
+    return true;
+  }
+
+  clear(): number {
+    const count = this.active().length;
+    this.faults = [];
+    return count;
+  }
+
+  /**
+   * Decides what happens to one request. Each matching fault fires with its own rate; the delays
+   * of firing latency faults add up, and the oldest firing error/hang/reset fault ends the request.
+   * `transaction` is null for requests outside any transaction (login): only channel faults reach them.
+   */
+  effect(channel: string, transaction: string | null, random: () => number): FaultEffect {
+    const backends = transaction === null ? [] : (this.backendsOf.get(transaction) ?? []);
+    let delayMs = 0;
+    let terminal: Fault | undefined;
+    for (const fault of this.active()) {
+      const hits =
+        'backend' in fault.scope
+          ? backends.includes(fault.scope.backend)
+          : fault.scope.channel === channel && (fault.scope.transaction === undefined || fault.scope.transaction === transaction);
+      if (!hits || !(random() < fault.rate)) continue;
+      if (fault.mode === 'latency') delayMs += fault.latencyMs ?? 0;
+      else terminal ??= fault;
+    }
+    return { delayMs, terminal };
+  }
+}
+
+export function faultView(fault: Fault): FaultView {
+  const { createdAtMs, expiresAtMs, ...rest } = fault;
+  return { ...rest, createdAt: new Date(createdAtMs).toISOString(), expiresAt: new Date(expiresAtMs).toISOString() };
+}
+
+/** The checks a schema cannot make: names against the config, and fields that belong together. */
+export function checkFaultRequest(request: FaultRequest, config: Pick<Config, 'backends' | 'channels' | 'transactions'>): SandboxProblem[] {
+  const problems: SandboxProblem[] = [];
+  const problem = (path: string, message: string) => problems.push({ path, message });
+  const { backend, channel, transaction } = request.scope;
+  const known = (what: string, name: string, ids: readonly { id: string }[]) =>
+    ids.some((x) => x.id === name) ? true : (problem(`scope.${what}`, `unknown ${what} "${name}" (known: ${ids.map((x) => x.id).join(', ')})`), false);
+
+  if (backend !== undefined && (channel !== undefined || transaction !== undefined)) {
+    problem('scope', 'give either backend, or channel with an optional transaction, not both');
+  } else if (backend === undefined && channel === undefined) {
+    if (transaction !== undefined) problem('scope.channel', 'is required with scope.transaction');
+    else problem('scope', 'must name a backend, a channel, or a channel and a transaction');
+  }
+  if (backend !== undefined) known('backend', backend, config.backends);
+  if (channel !== undefined) known('channel', channel, config.channels);
+  if (transaction !== undefined) known('transaction', transaction, config.transactions);
+
+  if (request.mode === 'latency' && request.latencyMs === undefined) problem('latencyMs', 'is required with mode latency');
+  if (request.mode !== 'latency' && request.latencyMs !== undefined) problem('latencyMs', `only applies to mode latency (mode is ${request.mode})`);
+  for (const field of ['httpStatus', 'code'] as const) {
+    if (request.mode !== 'error' && request[field] !== undefined) problem(field, `only applies to mode error (mode is ${request.mode})`);
+  }
+  if (request.code === '0000') problem('code', '"0000" means success; an error fault needs a failure code');
+  return problems;
+}
