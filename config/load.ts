@@ -12,7 +12,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileJsonPath } from './json-path.js';
 import { ConfigSchema, type RawCheck, type RawConfig, type RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
-import type { Check, Config, Schedule, Step } from './types.js';
+import type { AlertingSettings, Check, Config, Schedule, Step } from './types.js';
 
 const ID = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -183,6 +183,8 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
   }
 
   const checks = expandChecks(raw, sandbox, problems);
+  const publicUrl = (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, '');
+  const alerting = normalizeAlerting(raw, publicUrl, problems);
 
   const adminToken = svc.adminToken ?? null;
   return {
@@ -195,7 +197,7 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
       sandbox,
       concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
-      publicUrl: (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, ''),
+      publicUrl,
     },
     tiers,
     backends,
@@ -203,9 +205,74 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
     transactions,
     checks,
     accounts: Object.fromEntries(Object.entries(raw.accounts ?? {}).map(([k, v]) => [k, v.map((a) => ({ msisdn: a.msisdn, pin: a.pin ?? null }))])),
-    alerting: raw.alerting ?? {},
+    alerting,
     receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
   };
+}
+
+function normalizeAlerting(raw: RawConfig, publicUrl: string, problems: ConfigProblem[]): AlertingSettings {
+  const a = raw.alerting ?? {};
+  const d = CONFIG_DEFAULTS.alerting;
+  const windows = (a.evidenceWindows ?? d.evidenceWindows).map(parseDuration);
+  windows.forEach((ms, i) => {
+    if (ms < 10_000 || ms % 1000 !== 0) problems.push({ path: `alerting.evidenceWindows[${i}]`, message: 'must be whole seconds and at least 10s' });
+  });
+  if (new Set(windows).size !== windows.length) problems.push({ path: 'alerting.evidenceWindows', message: 'lists a window twice' });
+  const runbookUrl = a.runbookUrl ?? `${publicUrl}/docs/alerting.md`;
+  checkAbsoluteUrl(runbookUrl, a.runbookUrl ? 'alerting.runbookUrl' : 'service.publicUrl', problems);
+  const receivers = raw.receivers ?? {};
+  const routes = {} as Record<keyof typeof d.routes, string | null>;
+  for (const severity of Object.keys(d.routes) as (keyof typeof d.routes)[]) {
+    const named = a.routes?.[severity];
+    if (named !== undefined && !receivers[named]) {
+      problems.push({ path: `alerting.routes.${severity}`, message: `unknown receiver "${named}" (known: ${Object.keys(receivers).join(', ') || 'none'})` });
+    }
+    const fallback = d.routes[severity];
+    routes[severity] = named ?? (receivers[fallback] ? fallback : null);
+  }
+  (a.pageTiers ?? []).forEach((t, i) => {
+    if (!raw.tiers[t]) problems.push({ path: `alerting.pageTiers[${i}]`, message: `unknown tier "${t}" (known: ${Object.keys(raw.tiers).join(', ')})` });
+  });
+  const highest = Math.max(...Object.values(raw.tiers).map((t) => t.objective));
+  const pageTiers = a.pageTiers ?? Object.entries(raw.tiers).filter(([, t]) => t.objective === highest).map(([id]) => id);
+  const am = a.alertmanager ?? {};
+  const latencyWindowMs = parseDuration(a.latency?.window ?? d.latency.window);
+  if (latencyWindowMs < 10_000 || latencyWindowMs % 1000 !== 0) problems.push({ path: 'alerting.latency.window', message: 'must be whole seconds and at least 10s' });
+  return {
+    sloWindowMs: wholeSeconds(a.sloWindow ?? d.sloWindow, 'alerting.sloWindow', 86_400_000, problems),
+    hardDownConsecutive: a.hardDownConsecutive ?? d.hardDownConsecutive,
+    falseAlarmProbability: a.falseAlarmProbability ?? d.falseAlarmProbability,
+    minimumFailures: a.minimumFailures ?? d.minimumFailures,
+    evidenceWindowsMs: [...new Set(windows)].sort((x, y) => x - y),
+    pageTiers: [...new Set(pageTiers)],
+    recoveryWindowMs: wholeSeconds(a.recoveryWindow ?? d.recoveryWindow, 'alerting.recoveryWindow', 10_000, problems),
+    notReportingPeriods: a.notReportingPeriods ?? d.notReportingPeriods,
+    burnRate: {
+      minimumEvents: a.burnRate?.minimumEvents ?? d.burnRate.minimumEvents,
+      minimumFailures: a.burnRate?.minimumFailures ?? d.burnRate.minimumFailures,
+    },
+    latency: {
+      windowMs: latencyWindowMs,
+      forMs: wholeSeconds(a.latency?.for ?? d.latency.for, 'alerting.latency.for', 0, problems),
+      minimumRuns: a.latency?.minimumRuns ?? d.latency.minimumRuns,
+    },
+    scrapeJob: a.scrapeJob ?? d.scrapeJob,
+    runbookUrl,
+    routes,
+    alertmanager: {
+      groupWaitMs: wholeSeconds(am.groupWait ?? d.alertmanager.groupWait, 'alerting.alertmanager.groupWait', 0, problems),
+      groupIntervalMs: wholeSeconds(am.groupInterval ?? d.alertmanager.groupInterval, 'alerting.alertmanager.groupInterval', 1000, problems),
+      repeatIntervalMs: wholeSeconds(am.repeatInterval ?? d.alertmanager.repeatInterval, 'alerting.alertmanager.repeatInterval', 1000, problems),
+      secretsDir: am.secretsDir ?? d.alertmanager.secretsDir,
+    },
+  };
+}
+
+/** A duration Prometheus and Alertmanager can take: whole seconds, at least `minimumMs`. */
+function wholeSeconds(text: string, where: string, minimumMs: number, problems: ConfigProblem[]): number {
+  const ms = parseDuration(text);
+  if (ms % 1000 !== 0 || ms < minimumMs) problems.push({ path: where, message: `must be whole seconds and at least ${minimumMs / 1000}s (got ${text})` });
+  return ms;
 }
 
 export function parseListen(text: string): { host: string; port: number } | null {

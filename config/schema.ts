@@ -164,6 +164,79 @@ const ReceiverSchema = Type.Object(
   { additionalProperties: false },
 );
 
+const Severity = (description: string) => Type.Optional(Id(description));
+
+const AlertingSchema = Type.Object(
+  {
+    sloWindow: Type.Optional(Duration('Window over which the error budget is counted; 30d by default.')),
+    hardDownConsecutive: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Probe runs failed in a row on one channel that make a transaction hard down (3 by default): pages for core, warns for non-core.' }),
+    ),
+    falseAlarmProbability: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 0.01,
+        description: 'Bound on the probability that a channel exactly at its objective reaches a synthetic failure threshold in one evidence window (1e-4 by default). Thresholds are computed from it per check.',
+      }),
+    ),
+    minimumFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Fewest failed probes in a window that may alert, whatever the statistics allow (3 by default).' })),
+    evidenceWindows: Type.Optional(
+      Type.Array(Duration('Window over which failed probes are counted.'), { minItems: 1, maxItems: 6, description: 'Windows in which failed probes are counted against their thresholds (15m, 1h, 6h by default).' }),
+    ),
+    pageTiers: Type.Optional(
+      Type.Array(Id('Tier id (a key of `tiers`).'), { description: 'Tiers whose hard-down transactions page on-call; the others warn the NOC. The tier(s) with the highest objective by default.' }),
+    ),
+    recoveryWindow: Type.Optional(Duration('A spreading page stays up while the backend\'s probes had a failure within this window, and resolves once they had none (5m by default).')),
+    notReportingPeriods: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, description: 'Periods without a finished run after which a check counts as stopped (3 by default).' })),
+    burnRate: Type.Optional(
+      Type.Object(
+        {
+          minimumEvents: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest real events in the long window for a burn-rate alert to fire (100 by default): a quiet hour cannot page.' })),
+          minimumFailures: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest failed real events in the long window for a burn-rate alert to fire (3 by default).' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    latency: Type.Optional(
+      Type.Object(
+        {
+          window: Type.Optional(Duration('Window of the p95 probe latency compared with the transaction\'s latencyThresholdMs (30m by default).')),
+          for: Type.Optional(Duration('How long the p95 must stay above the threshold before the NOC is warned (5m by default).')),
+          minimumRuns: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest probe runs in the window for a p95 to count (10 by default).' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    scrapeJob: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', description: 'Prometheus job name that scrapes channel-health (for the target-down alert); channel-health by default.' })),
+    runbookUrl: Type.Optional(Type.String({ minLength: 1, description: 'Absolute URL of docs/alerting.md as published; alerts link to its sections. <service.publicUrl>/docs/alerting.md by default.' })),
+    routes: Type.Optional(
+      Type.Object(
+        {
+          page: Severity('Receiver (a key of `receivers`) for severity page: on-call.'),
+          warning: Severity('Receiver for severity warning: the NOC.'),
+          ticket: Severity('Receiver for severity ticket: the weekly review.'),
+          watchdog: Severity('Receiver of the always-firing Watchdog alert (a dead man\'s switch outside this stack).'),
+        },
+        { additionalProperties: false, description: 'Which receiver gets each severity. By default page→oncall, warning→noc, ticket→review, watchdog→deadman, where those receivers exist.' },
+      ),
+    ),
+    alertmanager: Type.Optional(
+      Type.Object(
+        {
+          groupWait: Type.Optional(Duration('Alertmanager group_wait (30s by default).')),
+          groupInterval: Type.Optional(Duration('Alertmanager group_interval (5m by default).')),
+          repeatInterval: Type.Optional(Duration('Alertmanager repeat_interval (4h by default).')),
+          secretsDir: Type.Optional(
+            Type.String({ minLength: 1, description: 'Folder where Alertmanager finds a file per secret named by an `{ env: NAME }` token reference (/etc/alertmanager/secrets by default).' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, description: 'Alert rule and Alertmanager generation settings; see docs/alerting.md.' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'Config format version.' }),
@@ -189,13 +262,14 @@ export const ConfigSchema = Type.Object(
     checkDefaults: Type.Optional(
       Type.Object(ScheduleFields, { additionalProperties: false, description: 'Schedule, timeout and account pool for checks that do not set their own.' }),
     ),
-    alerting: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Alerting settings; see docs/alerting.md.' })),
+    alerting: Type.Optional(AlertingSchema),
     receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),
   },
   { additionalProperties: false },
 );
 
 export type RawConfig = Static<typeof ConfigSchema>;
+export type RawAlerting = Static<typeof AlertingSchema>;
 export type RawStep = Static<typeof StepSchema>;
 export type RawCheck = Static<typeof CheckSchema>;
 export type SecretRef = Static<typeof SecretRefSchema>;

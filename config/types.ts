@@ -92,6 +92,29 @@ export interface Receiver {
   token: SecretRef | null;
 }
 
+export type AlertSeverity = 'page' | 'warning' | 'ticket';
+
+/** `alerting:` with defaults applied and durations in milliseconds; the rule generator's input. */
+export interface AlertingSettings {
+  sloWindowMs: number;
+  hardDownConsecutive: number;
+  falseAlarmProbability: number;
+  minimumFailures: number;
+  /** Ascending, distinct. */
+  evidenceWindowsMs: readonly number[];
+  /** Tier ids whose hard-down alerts page (the rest warn). */
+  pageTiers: readonly string[];
+  recoveryWindowMs: number;
+  notReportingPeriods: number;
+  burnRate: { minimumEvents: number; minimumFailures: number };
+  latency: { windowMs: number; forMs: number; minimumRuns: number };
+  scrapeJob: string;
+  runbookUrl: string;
+  /** Receiver name per severity (and for the Watchdog); null routes to a receiver that notifies no one. */
+  routes: Readonly<Record<AlertSeverity | 'watchdog', string | null>>;
+  alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string };
+}
+
 export interface Config {
   /** The file the config was read from (as given), for messages and generated-file headers. */
   source: string;
@@ -112,6 +135,6 @@ export interface Config {
   transactions: readonly Transaction[];
   checks: readonly Check[];
   accounts: Readonly<Record<string, readonly Account[]>>;
-  alerting: Readonly<Record<string, unknown>>;
+  alerting: AlertingSettings;
   receivers: Readonly<Record<string, Receiver>>;
 }
