@@ -11,6 +11,7 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'scheduler, probes and collector in one process (the default)', load: () => import('./run.js') },
   'check-config': { summary: 'validate a config file and print a summary', load: () => import('./check-config.js') },
+  sandbox: { summary: 'run the simulated operator back end alone', load: () => import('./sandbox.js') },
 };
 
 function usage(): string {

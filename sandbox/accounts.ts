@@ -34,7 +34,7 @@ export interface Subscription {
 
 interface AccountState {
   msisdn: string;
-  pinDigest: Buffer;
+  pinDigest: Buffer | null;
   balanceFen: number;
   planId: string;
   contactEmail: string;
@@ -61,15 +61,17 @@ export class AccountBook {
   constructor(seeds: ReadonlyArray<TestAccountSeed>) {
     const problems: SandboxProblem[] = [];
     seeds.forEach((seed, i) => {
-      if (typeof seed.pin !== 'string' || seed.pin === '') {
-        problems.push({ path: `accounts[${i}].pin`, message: 'is empty' });
+      if (typeof seed.msisdn !== 'string' || !/^[0-9]{5,15}$/.test(seed.msisdn)) {
+        problems.push({ path: `accounts[${i}].msisdn`, message: 'must be 5 to 15 digits' });
         return;
       }
-      const digest = pinDigest(seed.pin);
+      // An account without a PIN (none configured) exists but cannot log in.
+      const digest = typeof seed.pin === 'string' && seed.pin !== '' ? pinDigest(seed.pin) : null;
       const existing = this.accounts.get(seed.msisdn);
       if (existing) {
         // The same number may sit in two pools; it is one subscriber only if the PINs agree.
-        if (!timingSafeEqual(existing.pinDigest, digest)) problems.push({ path: `accounts[${i}]`, message: 'the same number appears earlier with a different PIN' });
+        const same = existing.pinDigest === null || digest === null ? existing.pinDigest === digest : timingSafeEqual(existing.pinDigest, digest);
+        if (!same) problems.push({ path: `accounts[${i}]`, message: 'the same number appears earlier with a different PIN' });
         return;
       }
       this.accounts.set(seed.msisdn, {
@@ -93,7 +95,7 @@ export class AccountBook {
   checkPin(msisdn: string, pin: string): boolean {
     const account = this.accounts.get(msisdn);
     const digest = pinDigest(pin);
-    return account !== undefined && timingSafeEqual(account.pinDigest, digest);
+    return account !== undefined && account.pinDigest !== null && timingSafeEqual(account.pinDigest, digest);
   }
 
   balanceFen(msisdn: string): number {

@@ -11,7 +11,7 @@ export const SandboxErrorCodes = {
   CH_SANDBOX_FAULT_LIMIT: { status: 409, description: 'Too many faults are active at once; clear some before adding more.' },
   CH_SANDBOX_ACCOUNTS_INVALID: {
     status: 500,
-    description: 'The sandbox was started with test accounts it cannot serve: an empty PIN, or the same number twice with different PINs.',
+    description: 'The sandbox was started with test accounts it cannot serve: a number that is not 5 to 15 digits, or the same number twice with different PINs.',
   },
 } as const;
 

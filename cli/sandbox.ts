@@ -1,0 +1,148 @@
+// `channel-health sandbox`: the simulated operator back end alone, for trying flows and faults
+// by hand or for pointing a separately run `channel-health run` at it.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { DestinationStream } from 'pino';
+import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } from '../config/index.js';
+import { createLogger } from '../logging/logger.js';
+import { buildSandboxApp, SANDBOX_PREFIX } from '../sandbox/app.js';
+import { SandboxError } from '../sandbox/errors.js';
+import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { EXIT, UsageError, type CliIO, type CommandMain } from './command.js';
+
+export const DEFAULT_SANDBOX_LISTEN = '127.0.0.1:9471';
+
+const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT]
+
+Serves the simulated operator back end alone under /sandbox/ (default ${DEFAULT_SANDBOX_LISTEN}),
+with the channels, transactions, backends and test accounts of FILE (default ${DEFAULT_CONFIG_FILE}).
+Test-account PINs are read from their secret references; when a referenced environment variable
+is unset, a random PIN is made for this process and written to a private file (path printed).
+Stops on SIGINT or SIGTERM. Exit 2 on a bad config or flag. API: docs/sandbox.md.
+`;
+
+export const main: CommandMain = async (args, io) => {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    io.stderr.write(`channel-health sandbox: ${signal} received, stopping\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runSandbox(args, io, stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+};
+
+/** The command with its stop signal passed in, so tests can run and stop it in-process. */
+export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSignal, onListening?: (url: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const listenText = values.listen ?? DEFAULT_SANDBOX_LISTEN;
+  const listen = parseListen(listenText);
+  if (!listen) throw new UsageError(`--listen: "${listenText}" must be HOST:PORT with a port from 0 to 65535`);
+
+  let config: Config;
+  let pins: ResolvedPins;
+  try {
+    config = await loadConfigFile(values.config ?? DEFAULT_CONFIG_FILE);
+    pins = resolvePins(config, io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`${err.describe()}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+
+  const log = createLogger({ destination: io.stdout as unknown as DestinationStream }).child({ component: 'sandbox' });
+  let pinDir: string | null = null;
+  if (pins.generated.size > 0) {
+    pinDir = await mkdtemp(path.join(tmpdir(), 'channel-health-sandbox-'));
+    for (const [variable, pin] of pins.generated) {
+      const file = path.join(pinDir, variable);
+      await writeFile(file, `${pin}\n`, { mode: 0o600, flag: 'wx' });
+      // The PIN itself never reaches a terminal or a log: only where to read it.
+      io.stderr.write(`channel-health sandbox: ${variable} is not set; using a random PIN for this process, readable in ${file} (mode 0600, removed on exit)\n`);
+    }
+  }
+  const removePins = async () => {
+    if (pinDir) await rm(pinDir, { recursive: true, force: true });
+  };
+
+  let app;
+  try {
+    app = buildSandboxApp({ config, accounts: pins.accounts, logger: log });
+    await app.ready();
+  } catch (err) {
+    await removePins();
+    if (err instanceof SandboxError) {
+      io.stderr.write(`${err.code}: ${values.config ?? DEFAULT_CONFIG_FILE}: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await app.close();
+    await removePins();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      io.stderr.write(`channel-health sandbox: cannot listen on ${listenText}: ${(err as Error).message}\n`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : listen.port;
+  const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${SANDBOX_PREFIX}`;
+  io.stderr.write(`channel-health sandbox: serving ${url} (channels: ${config.channels.map((c) => c.id).join(', ')}; ${new Set(pins.accounts.map((a) => a.msisdn)).size} test accounts)\n`);
+  onListening?.(url);
+
+  if (!stopSignal.aborted) await new Promise((resolve) => stopSignal.addEventListener('abort', resolve, { once: true }));
+  await app.close();
+  await removePins();
+  return EXIT.ok;
+}
+
+interface ResolvedPins {
+  /** Every configured account, pool by pool (a number may repeat). */
+  accounts: Array<{ msisdn: string; pin: string }>;
+  /** PINs made up for unset environment variables, by variable name. */
+  generated: Map<string, string>;
+}
+
+/** Every test account once, with its PIN read now (so a missing secret file stops the start). */
+function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
+  const generated = new Map<string, string>();
+  const withGenerated: NodeJS.ProcessEnv = { ...env };
+  for (const accounts of Object.values(config.accounts)) {
+    for (const account of accounts) {
+      const ref = account.pin;
+      if (ref && 'env' in ref && !withGenerated[ref.env]) {
+        const pin = randomBytes(9).toString('base64url');
+        generated.set(ref.env, pin);
+        withGenerated[ref.env] = pin;
+      }
+    }
+  }
+  const read = secretReader(config.baseDir, withGenerated);
+  // A number in two pools is one subscriber; the sandbox refuses it if the two PINs differ.
+  const resolved = Object.entries(config.accounts).flatMap(([pool, accounts]) =>
+    accounts.map((account, i) => ({ msisdn: account.msisdn, pin: account.pin ? read(account.pin, `accounts.${pool}[${i}].pin`) : '' })),
+  );
+  return { accounts: resolved, generated };
+}
