@@ -1,7 +1,7 @@
 // The collector's HTTP surface: /metrics, health, and the JSON API. `buildCollectorApp` builds;
 // the caller listens. Everything it needs comes in as parameters, so tests use app.inject().
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -40,10 +40,13 @@ const CheckParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128
 export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'collector' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Scrapes every few seconds would drown the log; failures are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     // A hung probe target must never keep the process from closing.
     forceCloseConnections: true,
     bodyLimit: 1024 * 1024,
+    // Fastify's default silently drops unknown fields; bad input must be refused, not trimmed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
 

@@ -158,3 +158,27 @@ export async function promQuery(prometheusUrl: string, query: string, time?: num
   if (body.status !== 'success') throw new Error(`query failed: ${query}: ${body.error}`);
   return body.data?.resultType === 'vector' ? body.data.result : [];
 }
+
+/**
+ * `channel-health run` as a child process on a free loopback port, ready when /readyz says so.
+ * `configFile` may be any config; the shipped one is used when omitted.
+ */
+export async function startService(options: { configFile?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Managed> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ch-svc-'));
+  const port = await freePort();
+  return startManaged(
+    process.execPath,
+    [CLI, 'run', '--config', options.configFile ?? path.join(REPO_ROOT, 'channel-health.yaml'), '--listen', `127.0.0.1:${port}`],
+    { dir, port, readyPath: '/readyz', env: { CH_LOG_LEVEL: 'warn', ...options.env }, cwd: REPO_ROOT },
+  );
+}
+
+/** One sample's value from a Prometheus text exposition, matching the given labels. */
+export function sampleValue(exposition: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of exposition.split('\n')) {
+    if (!(line.startsWith(`${name}{`) || line.startsWith(`${name} `))) continue;
+    if (want.every((w) => line.includes(w))) return Number(line.split(' ').at(-1));
+  }
+  return undefined;
+}

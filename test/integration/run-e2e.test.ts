@@ -1,0 +1,122 @@
+// `channel-health run` as a user starts it: the shipped config, then a fast copy of it, against
+// the embedded sandbox with injected faults. Real process, real sockets, loopback only.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeResult } from '../../synthetic/result.js';
+import { REPO_ROOT, sampleValue, startService, waitFor, type Managed } from '../support/processes.js';
+
+const CHANNELS = ['web', 'app', 'sms', 'ivr', 'kiosk'];
+const BILLING = ['topup', 'balance_query', 'bill_query', 'plan_change'];
+const NOT_BILLING = ['data_addon', 'profile_update', 'other_query'];
+const ALL = [...BILLING, ...NOT_BILLING];
+
+const metricsOf = async (svc: Managed) => (await fetch(`${svc.url}/metrics`)).text();
+const failuresOf = (text: string, channel: string, transaction: string) => {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('channel_health_probe_failures_total{') && line.includes(`channel="${channel}"`) && line.includes(`transaction="${transaction}"`)) sum += Number(line.split(' ').at(-1));
+  }
+  return sum;
+};
+
+describe('run with the shipped config', () => {
+  let svc: Managed;
+  beforeAll(async () => {
+    svc = await startService();
+  });
+  afterAll(async () => svc?.stop());
+
+  it('probes every channel × transaction within 60 s and exports the objectives', async () => {
+    const text = await waitFor(
+      async () => {
+        const t = await metricsOf(svc);
+        const missing = CHANNELS.flatMap((c) => ALL.filter((tx) => !((sampleValue(t, 'channel_health_probe_runs_total', { channel: c, transaction: tx }) ?? 0) > 0)));
+        return missing.length === 0 ? t : undefined;
+      },
+      60_000,
+      'a run of every configured pair',
+      1000,
+    );
+    for (const tx of BILLING) expect(sampleValue(text, 'channel_health_objective_ratio', { transaction: tx, tier: 'core' })).toBe(0.9998);
+    for (const tx of ['data_addon', 'profile_update', 'other_query']) expect(sampleValue(text, 'channel_health_objective_ratio', { transaction: tx, tier: 'noncore' })).toBe(0.94);
+    // With no fault, the shipped flows all succeed against the sandbox.
+    for (const c of CHANNELS) for (const tx of ALL) expect(failuresOf(text, c, tx), `${c}.${tx}`).toBe(0);
+    const lint = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
+    expect(lint.status).toBe(0);
+  }, 75_000);
+
+  it('stops cleanly on SIGTERM with exit code 0', async () => {
+    const exited = new Promise<number | null>((r) => svc.proc.once('exit', (code) => r(code)));
+    svc.proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 20_000);
+});
+
+describe('run with a fast copy of the shipped config', () => {
+  let svc: Managed;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ch-e2e-'));
+    const text = (await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')).replace('interval: 30s', 'interval: 2s').replace('timeout: 10s', 'timeout: 1500ms')
+      // The shipped caps (10-20 requests/s) are sized for 30 s intervals; at 2 s they would queue runs past their timeout.
+      .replace(/rateLimitPerSecond: \d+/g, 'rateLimitPerSecond: 200');
+    await writeFile(path.join(dir, 'fast.yaml'), text);
+    svc = await startService({ configFile: path.join(dir, 'fast.yaml') });
+    await waitFor(async () => ((sampleValue(await metricsOf(svc), 'channel_health_probe_runs_total', { channel: 'kiosk', transaction: 'other_query' }) ?? 0) > 0 ? true : undefined), 10_000, 'first runs');
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const fault = async (body: unknown) => {
+    const res = await fetch(`${svc.url}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status, await res.clone().text()).toBe(201);
+  };
+  const clear = async () => expect((await fetch(`${svc.url}/sandbox/faults`, { method: 'DELETE' })).ok).toBe(true);
+
+  it('a billing fault fails exactly the billing transactions on every channel, and they recover', async () => {
+    const before = await metricsOf(svc);
+    await fault({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 60 });
+    // Two intervals: every check has started at least one run after the fault.
+    await new Promise((r) => setTimeout(r, 4500));
+    const during = await metricsOf(svc);
+    for (const c of CHANNELS) {
+      for (const tx of BILLING) expect(failuresOf(during, c, tx) - failuresOf(before, c, tx), `${c}.${tx} should fail`).toBeGreaterThan(0);
+      for (const tx of NOT_BILLING) expect(failuresOf(during, c, tx) - failuresOf(before, c, tx), `${c}.${tx} should not fail`).toBe(0);
+    }
+    expect(sampleValue(during, 'channel_health_probe_failures_total', { channel: 'web', transaction: 'balance_query', reason: 'business_error' })).toBeGreaterThan(0);
+    await clear();
+    await new Promise((r) => setTimeout(r, 4500));
+    const after = await metricsOf(svc);
+    for (const c of CHANNELS) for (const tx of BILLING) expect(sampleValue(after, 'channel_health_probe_success', { channel: c, transaction: tx }), `${c}.${tx} recovered`).toBe(1);
+  }, 30_000);
+
+  it('a hang on one channel ends its probes at the timeout while other channels keep their schedule', async () => {
+    await fault({ scope: { channel: 'kiosk' }, mode: 'hang', rate: 1, durationSeconds: 60 });
+    const since = Date.now();
+    await new Promise((r) => setTimeout(r, 6000));
+    await clear();
+    const { results } = (await (await fetch(`${svc.url}/api/v1/results?limit=1000`)).json()) as { results: ProbeResult[] };
+    // Runs that started after the fault was in place and finished before it was cleared.
+    const window = results.filter((r) => r.startedAt > since + 100 && r.startedAt + r.durationMs < since + 5900 && r.trigger === 'schedule');
+    const kiosk = window.filter((r) => r.channel === 'kiosk');
+    const others = window.filter((r) => r.channel !== 'kiosk');
+    expect(kiosk.length).toBeGreaterThanOrEqual(7);
+    for (const r of kiosk) {
+      expect(r).toMatchObject({ ok: false, reason: 'timeout' });
+      expect(r.durationMs).toBeGreaterThanOrEqual(1400);
+      expect(r.durationMs).toBeLessThan(2000);
+    }
+    expect(others.length).toBeGreaterThanOrEqual(28 * 2);
+    for (const r of others) expect(r.ok, `${r.checkId}: ${r.detail}`).toBe(true);
+    const lags = others.map((r) => r.startedAt - (r.scheduledAt as number)).sort((a, b) => a - b);
+    const p95 = lags[Math.floor(lags.length * 0.95)] as number;
+    expect(p95, `start lags: ${lags.join(',')}`).toBeLessThan(100);
+    expect(lags.at(-1), `start lags: ${lags.join(',')}`).toBeLessThan(500);
+  }, 30_000);
+});

@@ -1,0 +1,198 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { buildCollectorApp, type CheckRunControl } from '../../collector/app.js';
+import { createMetrics } from '../../collector/metrics.js';
+import { ResultStore } from '../../collector/result-store.js';
+import { createResultSink } from '../../collector/result-sink.js';
+import { parseConfig } from '../../config/index.js';
+import { createLogger } from '../../logging/logger.js';
+import type { ProbeResult } from '../../synthetic/result.js';
+import { REPO_ROOT } from '../support/processes.js';
+
+const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
+
+const result = (over: Partial<ProbeResult> = {}): ProbeResult => ({
+  version: 1,
+  id: `r${Math.random().toString(36).slice(2, 12)}`,
+  checkId: 'web.topup',
+  channel: 'web',
+  transaction: 'topup',
+  tier: 'core',
+  location: 'local',
+  trigger: 'schedule',
+  scheduledAt: 1_700_000_000_000,
+  startedAt: 1_700_000_000_010,
+  durationMs: 120,
+  ok: true,
+  reason: null,
+  failedStep: null,
+  detail: null,
+  cleanupFailed: false,
+  steps: [{ name: 'login', ok: true, skipped: false, always: false, durationMs: 40, connectMs: 1, ttfbMs: 30, status: 200, businessCode: '0000', reason: null, detail: null }],
+  ...over,
+});
+
+function setup(runs?: CheckRunControl, adminToken: string | null = null) {
+  const registry = new Registry();
+  const metrics = createMetrics(registry, config, { version: '9.9.9' });
+  const store = new ResultStore(5);
+  const sink = createResultSink(config, metrics, store);
+  const lines: string[] = [];
+  const log = createLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+  const app = buildCollectorApp({ config, metrics, store, log, adminToken, runs, notReadyReasons: () => [] });
+  return { registry, sink, store, app, lines };
+}
+
+const sample = (text: string, name: string, labels: Record<string, string>) => {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && want.every((w) => l.includes(w)));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+};
+
+describe('metric contract', () => {
+  it('pre-creates every failure series at zero and exports objectives per tier', async () => {
+    const { registry } = setup();
+    const text = await registry.metrics();
+    for (const check of config.checks) {
+      for (const reason of ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal']) {
+        expect(sample(text, 'channel_health_probe_failures_total', { channel: check.channel, transaction: check.transaction, reason, location: 'local' })).toBe(0);
+        expect(sample(text, 'channel_health_transaction_failures_total', { channel: check.channel, transaction: check.transaction, reason })).toBe(0);
+      }
+      expect(sample(text, 'channel_health_probe_runs_total', { channel: check.channel, transaction: check.transaction })).toBe(0);
+    }
+    expect(sample(text, 'channel_health_objective_ratio', { transaction: 'topup', tier: 'core' })).toBe(0.9998);
+    expect(sample(text, 'channel_health_objective_ratio', { transaction: 'other_query', tier: 'noncore' })).toBe(0.94);
+    expect(sample(text, 'channel_health_build_info', { version: '9.9.9' })).toBe(1);
+  });
+
+  it('counts runs and failures, tracks consecutive failures and resets them on success', async () => {
+    const { registry, sink } = setup();
+    sink.accept(result({ ok: false, reason: 'business_error', failedStep: 'topup' }));
+    sink.accept(result({ ok: false, reason: 'timeout' }));
+    let text = await registry.metrics();
+    const labels = { channel: 'web', transaction: 'topup', tier: 'core', location: 'local' };
+    expect(sample(text, 'channel_health_probe_runs_total', labels)).toBe(2);
+    expect(sample(text, 'channel_health_probe_failures_total', { ...labels, reason: 'business_error' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_failures_total', { ...labels, reason: 'timeout' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_consecutive_failures', labels)).toBe(2);
+    expect(sample(text, 'channel_health_probe_success', labels)).toBe(0);
+    sink.accept(result());
+    text = await registry.metrics();
+    expect(sample(text, 'channel_health_probe_consecutive_failures', labels)).toBe(0);
+    expect(sample(text, 'channel_health_probe_success', labels)).toBe(1);
+    expect(sample(text, 'channel_health_probe_last_run_timestamp_seconds', { channel: 'web', transaction: 'topup' })).toBeCloseTo(1_700_000_000.13, 2);
+    expect(sample(text, 'channel_health_probe_step_duration_seconds_count', { step: 'login' })).toBe(3);
+  });
+
+  it('rejects unknown labels without creating a series', async () => {
+    const { registry, sink } = setup();
+    const before = await registry.metrics();
+    expect(() => sink.accept(result({ channel: 'wap' }))).toThrow('channel: unknown channel "wap"');
+    expect(() => sink.accept(result({ transaction: 'roaming' }))).toThrow('transaction: unknown transaction "roaming"');
+    expect(() => sink.accept(result({ tier: 'noncore' }))).toThrow('tier: "noncore" is not the tier of topup (core)');
+    expect(() => sink.accept(result({ location: 'Bad Location' }))).toThrow('location');
+    expect(await registry.metrics()).toBe(before);
+  });
+
+  it('passes promtool check metrics', async () => {
+    const { registry, sink } = setup();
+    sink.accept(result({ ok: false, reason: 'connect' }));
+    const res = spawnSync('promtool', ['check', 'metrics'], { input: await registry.metrics(), encoding: 'utf8' });
+    expect(res.error).toBeUndefined();
+    expect(`${res.stdout}${res.stderr}`.trim()).toBe('');
+    expect(res.status).toBe(0);
+  });
+});
+
+describe('collector API', () => {
+  it('serves /metrics, /healthz and /readyz', async () => {
+    const { app } = setup();
+    const m = await app.inject('/metrics');
+    expect(m.statusCode).toBe(200);
+    expect(m.headers['content-type']).toContain('text/plain');
+    expect(m.body).toContain('channel_health_objective_ratio');
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await app.inject('/readyz')).statusCode).toBe(200);
+  });
+
+  it('lists checks with their last result and state', async () => {
+    const { app, sink } = setup();
+    sink.accept(result({ ok: false, reason: 'timeout', failedStep: 'topup' }));
+    const body = (await app.inject('/api/v1/checks')).json() as { checks: Array<Record<string, unknown>> };
+    expect(body.checks).toHaveLength(35);
+    const web = body.checks.find((c) => c.id === 'web.topup');
+    expect(web).toMatchObject({ state: 'failing', consecutiveFailures: 1, lastSuccessAt: null, schedule: { interval: '30s' }, lastResult: { ok: false, reason: 'timeout', failedStep: 'topup' } });
+    expect(body.checks.find((c) => c.id === 'app.topup')).toMatchObject({ state: 'unknown', lastResult: null });
+  });
+
+  it('returns recent results newest first, bounded by the ring and by limit', async () => {
+    const { app, sink } = setup();
+    for (let i = 0; i < 7; i++) sink.accept(result({ id: `run0000${i}x`, checkId: i % 2 ? 'web.topup' : 'app.topup', channel: i % 2 ? 'web' : 'app' }));
+    const all = (await app.inject('/api/v1/results')).json() as { results: ProbeResult[] };
+    expect(all.results.map((r) => r.id)).toEqual(['run00006x', 'run00005x', 'run00004x', 'run00003x', 'run00002x']);
+    const web = (await app.inject('/api/v1/results?check=web.topup&limit=1')).json() as { results: ProbeResult[] };
+    expect(web.results.map((r) => r.id)).toEqual(['run00005x']);
+  });
+
+  it('rejects bad queries naming the field, and unknown checks with 404', async () => {
+    const { app } = setup();
+    const bad = await app.inject('/api/v1/results?limit=0');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('CH_REQUEST_INVALID');
+    expect(bad.json().error.message).toContain('limit');
+    const extra = await app.inject('/api/v1/results?colour=red');
+    expect(extra.statusCode).toBe(400);
+    const unknown = await app.inject('/api/v1/results?check=nope');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error).toEqual({ code: 'CH_CHECK_NOT_FOUND', message: 'check: no check "nope"' });
+  });
+
+  it('runs a check on demand only with the admin token', async () => {
+    const calls: string[] = [];
+    const runs: CheckRunControl = {
+      runNow: async (id) => (calls.push(id), result({ checkId: id, trigger: 'manual' })),
+      runState: () => ({ running: false, overlapsSkipped: 0, nextRunAt: null }),
+    };
+    const { app, lines } = setup(runs, 's3cret-token');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run', headers: { authorization: 'Bearer wrong' } })).statusCode).toBe(401);
+    expect(calls).toEqual([]);
+    const ok = await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run', headers: { authorization: 'Bearer s3cret-token' } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toMatchObject({ checkId: 'web.topup', trigger: 'manual' });
+    expect((await app.inject({ method: 'POST', url: '/api/v1/checks/nope/run', headers: { authorization: 'Bearer s3cret-token' } })).statusCode).toBe(404);
+    expect(calls).toEqual(['web.topup']);
+    expect(lines.join('')).not.toContain('s3cret-token');
+  });
+
+  it('answers 409 while the check is running', async () => {
+    const runs: CheckRunControl = {
+      runNow: async () => {
+        throw Object.assign(new Error('check "web.topup" is already running'), { code: 'CH_CHECK_BUSY' });
+      },
+      runState: () => undefined,
+    };
+    const { app } = setup(runs);
+    const res = await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json().error.code).toBe('CH_CHECK_BUSY');
+  });
+});
+
+describe('logging', () => {
+  it('redacts credentials and masks phone numbers', () => {
+    const lines: string[] = [];
+    const log = createLogger({ destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+    log.info({ req: { headers: { authorization: 'Bearer abc123' } }, account: { msisdn: '13912345678', pin: '0000' }, token: 't0k' }, 'login for 13912345678 failed');
+    const out = lines.join('');
+    expect(out).not.toContain('abc123');
+    expect(out).not.toContain('t0k');
+    expect(out).not.toContain('13912345678');
+    expect(out).toContain('139****5678');
+    expect(JSON.parse(out).account.pin).toBe('[redacted]');
+  });
+});
