@@ -250,7 +250,7 @@ export const ConfigSchema = Type.Object(
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Recent results kept in memory for the API.' })),
         publicUrl: Type.Optional(Type.String({ description: 'Base URL of Grafana/runbooks used in alert links.' })),
       },
-      { additionalProperties: false },
+      { additionalProperties: false, description: 'How this process listens, where it probes from, and its limits.' },
     ),
     tiers: Type.Record(Type.String(), TierSchema, { description: 'Objectives by tier, e.g. core 0.9998, noncore 0.94.' }),
     backends: Type.Record(Type.String(), BackendSchema, { description: 'Shared back-end systems (billing, payment, crm).' }),
