@@ -1,0 +1,210 @@
+// Alerting rules. Each carries severity (page | warning | ticket), channel, transaction, tier and,
+// where one is implicated, backend; annotations summary, description (with the measured value),
+// runbook_url and dashboard_url. docs/alerting.md explains each one and its math.
+import type { Config } from '../config/index.js';
+import { pairSelectors, thresholdGroups } from './check-groups.js';
+import { DASHBOARD_UIDS, dashboardUrl, runbookUrl } from './links.js';
+import { matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
+import { backendTransactions, or, record } from './recording-rules.js';
+import type { AlertingRule, RuleGroup } from './rule-types.js';
+
+export const ALERT = {
+  hardDown: 'ChannelHealthHardDown',
+  probeFailures: 'ChannelHealthProbeFailures',
+  spreading: 'ChannelHealthBackendSpreading',
+  latency: 'ChannelHealthLatencyHigh',
+  burn: 'ChannelHealthErrorBudgetBurn',
+  notReporting: 'ChannelHealthCheckNotReporting',
+  targetDown: 'ChannelHealthTargetDown',
+  watchdog: 'Watchdog',
+} as const;
+
+/** The workbook's multiwindow pairs for a 30-day SLO, as shares of the budget spent in the long window. */
+export const BURN_RATE_PAIRS = [
+  { longMs: 3_600_000, shortMs: 5 * 60_000, budgetShare: 0.02, severity: 'page' },
+  { longMs: 6 * 3_600_000, shortMs: 30 * 60_000, budgetShare: 0.05, severity: 'page' },
+  { longMs: 86_400_000, shortMs: 2 * 3_600_000, budgetShare: 0.1, severity: 'ticket' },
+  { longMs: 3 * 86_400_000, shortMs: 6 * 3_600_000, budgetShare: 0.1, severity: 'ticket' },
+] as const;
+
+/** Burn-rate factor of a pair: the share of the SLO window's budget that burning this fast spends in the long window. */
+export function burnFactor(pair: (typeof BURN_RATE_PAIRS)[number], sloWindowMs: number): number {
+  return Number(((pair.budgetShare * sloWindowMs) / pair.longMs).toPrecision(12));
+}
+
+const ALL = { channel: 'all', transaction: 'all', tier: 'all' } as const;
+const count = '{{ $value | printf "%.0f" }}';
+const where = '{{ $labels.transaction }} on {{ $labels.channel }}';
+
+
+export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
+  const { alerting } = config;
+  const detail = (labels: string[]) => dashboardUrl(config, DASHBOARD_UIDS.transaction, labels);
+  const synthetic: AlertingRule[] = [];
+
+  const n = alerting.hardDownConsecutive;
+  const pageTiers = config.tiers.filter((t) => alerting.pageTiers.includes(t.id)).map((t) => t.id);
+  const warnTiers = config.tiers.filter((t) => !alerting.pageTiers.includes(t.id)).map((t) => t.id);
+  for (const [severity, tiers] of [['page', pageTiers], ['warning', warnTiers]] as const) {
+    if (tiers.length === 0) continue;
+    synthetic.push({
+      alert: ALERT.hardDown,
+      expr: `max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{${matcher('tier', tiers)}}) >= ${n}`,
+      labels: { severity },
+      annotations: {
+        summary: `${where} is hard down`,
+        description: `${count} probe runs of ${where} from {{ $labels.location }} failed in a row (hard down from ${n}).`,
+        runbook_url: runbookUrl(config, ALERT.hardDown),
+        dashboard_url: detail(['transaction', 'channel', 'location']),
+      },
+    });
+  }
+
+  const groups = thresholdGroups(config);
+  for (const g of groups) {
+    const k = g.threshold.failures;
+    if (k === null) continue;
+    const w = promDuration(g.windowMs);
+    const exprs = pairSelectors(g.checks, config).map((sel) => `${record.probeFailures(g.windowMs)}${selector(sel)} >= ${k}`);
+    synthetic.push({
+      alert: ALERT.probeFailures,
+      expr: or(exprs),
+      // tier (and the period, when a tier's checks differ in it) keeps each rule's label set unique.
+      labels: {
+        severity: 'warning',
+        window: w,
+        tier: g.tier,
+        ...(groups.some((o) => o !== g && o.windowMs === g.windowMs && o.tier === g.tier) ? { check_period: promDuration(g.periodMs) } : {}),
+      },
+      annotations: {
+        summary: `${where} fails more often than its objective allows`,
+        description:
+          `${count} of at most ${g.threshold.runs} probe runs of ${where} from {{ $labels.location }} failed within ${w}. ` +
+          `At its objective (${percent(g.objective)}) a channel fails ${k} or more with probability ${probability(g.threshold.probabilityAtObjective as number)} ` +
+          `(bound ${probability(alerting.falseAlarmProbability)}).`,
+        runbook_url: runbookUrl(config, ALERT.probeFailures),
+        dashboard_url: detail(['transaction', 'channel', 'location']),
+      },
+    });
+  }
+
+  // deltaWindows() records the recovery window too, so this reads a recorded series.
+  const recovery = alerting.recoveryWindowMs;
+  for (const b of backendTransactions(config)) {
+    const tx = matcher('transaction', b.transactions);
+    synthetic.push({
+      alert: ALERT.spreading,
+      expr: [
+        `(${record.backendFailingChannels}{backend="${b.backend}"} >= 2)`,
+        `* on () group_right ()`,
+        `${record.evidence}{${tx}}`,
+        `and on ()`,
+        `(sum(${record.probeFailures(recovery)}{${tx}}) > 0)`,
+      ].join('\n'),
+      labels: { severity: 'page', backend: b.backend },
+      annotations: {
+        summary: `Failures spreading across channels: backend ${b.backend}`,
+        description:
+          `${count} channels fail transactions that use ${b.backend} (${[...b.transactions].sort().join(', ')}); ` +
+          `${where} is one of them. Resolves after ${promDuration(recovery)} without a failed probe on these transactions.`,
+        runbook_url: runbookUrl(config, ALERT.spreading),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
+      },
+    });
+  }
+
+  const lw = promDuration(alerting.latency.windowMs);
+  for (const t of config.transactions) {
+    if (t.latencyThresholdMs === null) continue;
+    const limit = promNumber(t.latencyThresholdMs / 1000);
+    synthetic.push({
+      alert: ALERT.latency,
+      expr: [
+        `(${record.probeDurationP95(alerting.latency.windowMs)}{transaction="${t.id}"} > ${limit})`,
+        `and on (channel, transaction)`,
+        `(sum by (channel, transaction) (increase(channel_health_probe_duration_seconds_count{transaction="${t.id}"}[${lw}])) >= ${alerting.latency.minimumRuns})`,
+      ].join('\n'),
+      for: promDuration(alerting.latency.forMs),
+      labels: { severity: 'warning', transaction: t.id, tier: t.tier },
+      annotations: {
+        summary: `${where} is slowing down`,
+        description: `p95 of ${where} probes is {{ $value | printf "%.2f" }}s over the last ${lw}, above its ${limit}s threshold.`,
+        runbook_url: runbookUrl(config, ALERT.latency),
+        dashboard_url: detail(['transaction', 'channel']),
+      },
+    });
+  }
+
+  const burn: AlertingRule[] = BURN_RATE_PAIRS.map((p) => {
+    const factor = promNumber(burnFactor(p, alerting.sloWindowMs));
+    const long = promDuration(p.longMs);
+    const short = promDuration(p.shortMs);
+    return {
+      alert: ALERT.burn,
+      expr: [
+        `${record.eventBurnRate(p.longMs)} > ${factor}`,
+        `and ${record.eventBurnRate(p.shortMs)} > ${factor}`,
+        `and ${record.events(p.longMs)} >= ${alerting.burnRate.minimumEvents}`,
+        `and ${record.eventFailures(p.longMs)} >= ${alerting.burnRate.minimumFailures}`,
+      ].join('\n'),
+      labels: { severity: p.severity, window: long },
+      annotations: {
+        summary: `${where} is burning its error budget ${factor}x too fast`,
+        description:
+          `Real ${where} transactions failed at {{ $value | printf "%.1f" }}x the rate the objective allows over ${long} (and over ${short}); ` +
+          `at ${factor}x, ${percent(p.budgetShare)} of the ${promDuration(alerting.sloWindowMs)} budget goes in ${long}.`,
+        runbook_url: runbookUrl(config, ALERT.burn),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.budget, ['transaction', 'channel']),
+      },
+    };
+  });
+
+  const job = alerting.scrapeJob;
+  const meta: AlertingRule[] = [
+    {
+      alert: ALERT.notReporting,
+      expr: [
+        `(time() - max by (channel, transaction, location) (channel_health_probe_last_run_timestamp_seconds))`,
+        `> on (channel, transaction) group_left (tier)`,
+        `(${alerting.notReportingPeriods} * ${record.checkPeriod})`,
+      ].join('\n'),
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `${where} has stopped reporting`,
+        description: `No run of ${where} from {{ $labels.location }} has finished for ${count}s, more than ${alerting.notReportingPeriods} check periods.`,
+        runbook_url: runbookUrl(config, ALERT.notReporting),
+        dashboard_url: detail(['transaction', 'channel', 'location']),
+      },
+    },
+    {
+      alert: ALERT.targetDown,
+      // absent(): a job missing from the Prometheus config is as blind as a target that is down.
+      expr: `(up{job="${job}"} == 0) or absent(up{job="${job}"})`,
+      for: '5m',
+      labels: { severity: 'page', ...ALL },
+      annotations: {
+        summary: 'channel-health cannot be scraped',
+        description: `Prometheus has not scraped {{ with $labels.instance }}{{ . }}{{ else }}any target{{ end }} in job ${job} for 5m: probes, real events and the alerts on them are blind.`,
+        runbook_url: runbookUrl(config, ALERT.targetDown),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
+      },
+    },
+    {
+      alert: ALERT.watchdog,
+      expr: 'vector(1)',
+      labels: { severity: 'warning', ...ALL },
+      annotations: {
+        summary: 'The alerting pipeline is alive',
+        description: 'Always firing. Routed to a dead man\'s switch outside this stack, which raises the alarm when it stops arriving.',
+        runbook_url: runbookUrl(config, ALERT.watchdog),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
+      },
+    },
+  ];
+
+  return [
+    { name: 'channel-health-synthetic', rules: synthetic },
+    { name: 'channel-health-burn-rate', rules: burn },
+    { name: 'channel-health-meta', rules: meta },
+  ];
+}

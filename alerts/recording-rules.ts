@@ -1,0 +1,170 @@
+// Recording rules: Prometheus does the arithmetic over time (DESIGN.md). Names follow
+// `channel_health:<what>:<window>`; alerts/README.md lists them for dashboards and the report.
+import type { Config } from '../config/index.js';
+import { pairSelectors, periodGroups, thresholdGroups } from './check-groups.js';
+import { errorBudgetRatio, matcher, promDuration, promNumber, selector } from './promql-text.js';
+import type { RecordingRule, RuleGroup } from './rule-types.js';
+
+/** Windows the ratios are recorded over: those the burn-rate pairs need, and what dashboards show. */
+export const RATIO_WINDOWS_MS = [5 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 6 * 3_600_000, 86_400_000, 3 * 86_400_000] as const;
+
+const PAIR = 'channel, transaction, tier';
+const CHECK = 'channel, transaction, tier, location';
+
+export const record = {
+  probeSuccessRatio: (w: number) => `channel_health:probe_success_ratio:rate${promDuration(w)}`,
+  probeSuccessRatioByTransaction: (w: number) => `channel_health:probe_success_ratio_by_transaction:rate${promDuration(w)}`,
+  probeSuccessRatioByBackend: (w: number) => `channel_health:probe_success_ratio_by_backend:rate${promDuration(w)}`,
+  probeFailures: (w: number) => `channel_health:probe_failures:delta${promDuration(w)}`,
+  probeFailureThreshold: (w: number) => `channel_health:probe_failure_threshold:${promDuration(w)}`,
+  checkPeriod: 'channel_health:check_period_seconds:config',
+  evidence: 'channel_health:probe_failure_evidence:any_window',
+  backendFailingChannels: 'channel_health:backend_failing_channels:any_window',
+  probeDurationP95: (w: number) => `channel_health:probe_duration_p95_seconds:rate${promDuration(w)}`,
+  probeBudgetRemaining: (w: number) => `channel_health:probe_error_budget_remaining:${promDuration(w)}`,
+  eventSuccessRatio: (w: number) => `channel_health:event_success_ratio:rate${promDuration(w)}`,
+  eventSuccessRatioByTransaction: (w: number) => `channel_health:event_success_ratio_by_transaction:rate${promDuration(w)}`,
+  eventSuccessRatioByBackend: (w: number) => `channel_health:event_success_ratio_by_backend:rate${promDuration(w)}`,
+  eventBurnRate: (w: number) => `channel_health:event_burn_rate:rate${promDuration(w)}`,
+  eventBurnRateByTransaction: (w: number) => `channel_health:event_burn_rate_by_transaction:rate${promDuration(w)}`,
+  events: (w: number) => `channel_health:events:increase${promDuration(w)}`,
+  eventFailures: (w: number) => `channel_health:event_failures:increase${promDuration(w)}`,
+  eventBudgetRemaining: (w: number) => `channel_health:event_error_budget_remaining:${promDuration(w)}`,
+};
+
+/** Transactions that depend on each backend, in config order of backends; backends nothing uses are left out. */
+export function backendTransactions(config: Config): Array<{ backend: string; transactions: string[] }> {
+  return config.backends
+    .map((b) => ({ backend: b.id, transactions: config.transactions.filter((t) => t.backends.includes(b.id)).map((t) => t.id) }))
+    .filter((b) => b.transactions.length > 0);
+}
+
+/** Windows whose exact failure counts are recorded: the evidence windows and the recovery window. */
+export function deltaWindows(config: Config): number[] {
+  return [...new Set([...config.alerting.evidenceWindowsMs, config.alerting.recoveryWindowMs])].sort((a, b) => a - b);
+}
+
+/** Alternatives over disjoint label sets, as one expression (promtool rejects two rules recording the same series). */
+export function or(parts: readonly string[]): string {
+  return parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join('\nor\n');
+}
+
+function successRatio(failures: string, total: string, by: string | null, sel: string, w: number): string {
+  const agg = by === null ? 'sum' : `sum by (${by})`;
+  const d = promDuration(w);
+  return `1 - (${agg} (rate(${failures}${sel}[${d}])) / ${agg} (rate(${total}${sel}[${d}])))`;
+}
+
+/**
+ * Exact failed runs per check in the window: the counter's difference over the window, or its whole
+ * value when the series is younger than the window or was reset (restart). increase() would
+ * extrapolate 3 failures into 3.3, and thresholds here are small whole numbers.
+ */
+function failuresInWindow(w: number): string {
+  const m = 'channel_health_probe_failures_total';
+  return [
+    `max by (${CHECK}) (`,
+    `  sum by (${CHECK}, instance) (`,
+    `    (${m} - ${m} offset ${promDuration(w)}) >= 0`,
+    `    or`,
+    `    ${m}`,
+    `  )`,
+    `)`,
+  ].join('\n');
+}
+
+export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>[] {
+  const backends = backendTransactions(config);
+  const probeFailures = 'channel_health_probe_failures_total';
+  const probeRuns = 'channel_health_probe_runs_total';
+  const eventFailures = 'channel_health_transaction_failures_total';
+  const events = 'channel_health_transactions_total';
+  const { alerting } = config;
+
+  const probes: RecordingRule[] = [];
+  for (const w of RATIO_WINDOWS_MS) {
+    probes.push({ record: record.probeSuccessRatio(w), expr: successRatio(probeFailures, probeRuns, PAIR, '', w) });
+    probes.push({ record: record.probeSuccessRatioByTransaction(w), expr: successRatio(probeFailures, probeRuns, 'transaction, tier', '', w) });
+    for (const b of backends) {
+      probes.push({
+        record: record.probeSuccessRatioByBackend(w),
+        expr: successRatio(probeFailures, probeRuns, null, selector([matcher('transaction', b.transactions)]), w),
+        labels: { backend: b.backend },
+      });
+    }
+  }
+  // Per-check constants first: later rules in this group join against them in the same evaluation.
+  // A constant per check takes its label set from the check's own (pre-created) runs counter.
+  const constant = (value: string, sel: string[]) => `${value} + 0 * max by (${PAIR}) (${probeRuns}${selector(sel)})`;
+  probes.push({
+    record: record.checkPeriod,
+    expr: or(periodGroups(config).flatMap((g) => pairSelectors(g.checks, config).map((sel) => constant(promNumber(g.periodMs / 1000), sel)))),
+  });
+  const thresholds = thresholdGroups(config);
+  for (const w of alerting.evidenceWindowsMs) {
+    const parts = thresholds
+      .filter((g) => g.windowMs === w && g.threshold.failures !== null)
+      .flatMap((g) => pairSelectors(g.checks, config).map((sel) => constant(String(g.threshold.failures), sel)));
+    if (parts.length > 0) probes.push({ record: record.probeFailureThreshold(w), expr: or(parts) });
+  }
+  for (const w of deltaWindows(config)) probes.push({ record: record.probeFailures(w), expr: failuresInWindow(w) });
+  const evidence = [
+    `(max by (${CHECK}) (channel_health_probe_consecutive_failures) >= ${alerting.hardDownConsecutive})`,
+    ...alerting.evidenceWindowsMs.map((w) => `(${record.probeFailures(w)} >= on (channel, transaction) group_left () ${record.probeFailureThreshold(w)})`),
+  ];
+  probes.push({ record: record.evidence, expr: [`count by (${PAIR}) (`, `  ${evidence.join('\n  or\n  ')}`, ')'].join('\n') });
+  for (const b of backends) {
+    probes.push({
+      record: record.backendFailingChannels,
+      expr: `count(max by (channel) (${record.evidence}{${matcher('transaction', b.transactions)}}))`,
+      labels: { backend: b.backend },
+    });
+  }
+  const lw = alerting.latency.windowMs;
+  probes.push({
+    record: record.probeDurationP95(lw),
+    expr: `histogram_quantile(0.95, sum by (le, channel, transaction) (rate(channel_health_probe_duration_seconds_bucket[${promDuration(lw)}])))`,
+  });
+
+  const eventRules: RecordingRule[] = [];
+  for (const w of RATIO_WINDOWS_MS) {
+    eventRules.push({ record: record.eventSuccessRatio(w), expr: successRatio(eventFailures, events, PAIR, '', w) });
+    eventRules.push({ record: record.eventSuccessRatioByTransaction(w), expr: successRatio(eventFailures, events, 'transaction, tier', '', w) });
+    for (const b of backends) {
+      eventRules.push({
+        record: record.eventSuccessRatioByBackend(w),
+        expr: successRatio(eventFailures, events, null, selector([matcher('transaction', b.transactions)]), w),
+        labels: { backend: b.backend },
+      });
+    }
+    const perTier = (ratio: string) => or(config.tiers.map((t) => `(1 - ${ratio}{tier="${t.id}"}) / ${errorBudgetRatio(t.objective)}`));
+    eventRules.push({ record: record.eventBurnRate(w), expr: perTier(record.eventSuccessRatio(w)) });
+    eventRules.push({ record: record.eventBurnRateByTransaction(w), expr: perTier(record.eventSuccessRatioByTransaction(w)) });
+    eventRules.push({ record: record.events(w), expr: `sum by (${PAIR}) (increase(${events}[${promDuration(w)}]))` });
+    eventRules.push({ record: record.eventFailures(w), expr: `sum by (${PAIR}) (increase(${eventFailures}[${promDuration(w)}]))` });
+  }
+
+  const s = alerting.sloWindowMs;
+  const d = promDuration(s);
+  const budget: RecordingRule[] = (
+    [
+      [record.eventBudgetRemaining(s), eventFailures, events],
+      [record.probeBudgetRemaining(s), probeFailures, probeRuns],
+    ] as const
+  ).map(([name, failures, total]) => ({
+    record: name,
+    expr: or(
+      config.tiers.map((t) => {
+        const sel = `{tier="${t.id}"}`;
+        return `1 - (sum by (transaction, tier) (increase(${failures}${sel}[${d}])) / sum by (transaction, tier) (increase(${total}${sel}[${d}]))) / ${errorBudgetRatio(t.objective)}`;
+      }),
+    ),
+  }));
+
+  return [
+    { name: 'channel-health-probes', rules: probes },
+    { name: 'channel-health-events', rules: eventRules },
+    // A 30-day range over raw counters is costly; every 5 minutes is plenty for a budget.
+    { name: 'channel-health-budget', interval: '5m', rules: budget },
+  ];
+}
