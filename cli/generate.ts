@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertFiles, AlertsError, type GeneratedFile, type GenerateContext } from '../alerts/index.js';
 import { ConfigError, loadConfigFile, type Config } from '../config/index.js';
+import { generateDashboards } from '../dashboards/generate.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { EXIT, type CommandMain } from './command.js';
 
@@ -15,7 +16,10 @@ export interface GeneratorEntry {
 }
 
 /** Everything `generate` writes. A new kind of generated file is one more entry here. */
-export const GENERATORS: GeneratorEntry[] = [{ name: 'alerts', generate: alertFiles }];
+export const GENERATORS: GeneratorEntry[] = [
+  { name: 'alerts', generate: alertFiles },
+  { name: 'dashboards', generate: generateDashboards },
+];
 
 const USAGE = `Usage: channel-health generate [--config FILE] [--out DIR] [--check]
 
