@@ -1,23 +1,19 @@
 // `channel-health run`: scheduler, probes and collector in one process; with the shipped config
 // also the sandbox, so a new user sees live metrics at once. Everything is composed here and
 // passed down as parameters; no part reaches for a global.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
 import { buildCollectorApp } from '../collector/app.js';
 import { createMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
 import { createResultSink } from '../collector/result-sink.js';
-import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } from '../config/index.js';
+import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
-import { TestAccountPool } from '../synthetic/accounts.js';
-import { PROBERS } from '../synthetic/probers/index.js';
-import { ChannelRateLimiter } from '../synthetic/rate-limit.js';
-import { createRunner } from '../synthetic/runner.js';
-import { Scheduler } from '../synthetic/scheduler.js';
+import type { Scheduler } from '../synthetic/scheduler.js';
 import { EXIT, UsageError, type CliIO, type CommandMain } from './command.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { prepareProbes, startProbeEngine } from './probe-engine.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT]
@@ -81,18 +77,9 @@ export async function startService(options: { configFile: string; listen?: strin
     listen = parsed;
   }
   const log = options.logger ?? createLogger();
-  const env = sandboxEnvironment(config, options.io.env, log);
-  const readSecret = secretReader(config.baseDir, env);
-
-  // Read every secret before anything starts: a missing one stops the start, not the 3 a.m. probe.
-  const adminToken = config.service.adminToken ? readSecret(config.service.adminToken, 'service.adminToken') : null;
-  const accountPools = new Map<string, TestAccountPool>();
-  const resolvedAccounts: Array<{ msisdn: string; pin: string }> = [];
-  for (const [pool, accounts] of Object.entries(config.accounts)) {
-    const resolved = accounts.map((a, i) => ({ msisdn: a.msisdn, pin: a.pin ? readSecret(a.pin, `accounts.${pool}[${i}].pin`) : '' }));
-    accountPools.set(pool, new TestAccountPool(pool, resolved));
-    resolvedAccounts.push(...resolved);
-  }
+  // Every secret is read before anything starts: a missing one stops the start, not the 3 a.m. probe.
+  const setup = prepareProbes(config, options.io.env, log);
+  const adminToken = config.service.adminToken ? setup.readSecret(config.service.adminToken, 'service.adminToken') : null;
 
   const registry = new Registry();
   const metrics = createMetrics(registry, config, { version: VERSION });
@@ -113,8 +100,7 @@ export async function startService(options: { configFile: string; listen?: strin
     notReadyReasons: () => (scheduler?.isRunning ? [] : ['scheduler not running']),
   });
   if (config.service.sandbox) {
-    const unique = [...new Map(resolvedAccounts.map((a) => [a.msisdn, a])).values()];
-    await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: unique });
+    await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
   }
   await app.listen({ host: listen.host, port: listen.port });
   const address = app.server.address();
@@ -122,20 +108,10 @@ export async function startService(options: { configFile: string; listen?: strin
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
   const url = `http://${host}:${port}`;
 
-  const rateLimiters = new Map<string, ChannelRateLimiter>();
-  for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
-  const runner = createRunner({
+  const engine = await startProbeEngine({
     config,
-    probers: PROBERS,
-    accountPools,
-    rateLimiters,
+    setup,
     sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
-    location: config.service.location,
-  });
-  scheduler = new Scheduler({
-    checks: config.checks,
-    runner,
-    concurrency: config.service.concurrency,
     log,
     onResult: (result) => {
       try {
@@ -147,7 +123,7 @@ export async function startService(options: { configFile: string; listen?: strin
       if (!result.ok) log.info({ check: result.checkId, reason: result.reason, step: result.failedStep, detail: result.detail }, 'probe failed');
     },
   });
-  scheduler.start();
+  scheduler = engine.scheduler;
   log.info({ url, config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
 
   let stopped = false;
@@ -157,27 +133,9 @@ export async function startService(options: { configFile: string; listen?: strin
     async stop() {
       if (stopped) return;
       stopped = true;
-      await scheduler?.stop();
+      await engine.stop();
       await app.close();
       log.info('stopped');
     },
   };
-}
-
-/**
- * With the sandbox embedded, the test accounts' PIN has no real owner: when the variable the
- * config names is unset, make a random one for this process instead of asking for a secret.
- */
-function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: Logger): NodeJS.ProcessEnv {
-  if (!config.service.sandbox) return env;
-  const out = { ...env };
-  for (const accounts of Object.values(config.accounts)) {
-    for (const account of accounts) {
-      if (account.pin && 'env' in account.pin && !out[account.pin.env]) {
-        out[account.pin.env] = randomBytes(12).toString('base64url');
-        log.info({ variable: account.pin.env }, 'sandbox embedded and the PIN variable is unset: using a random PIN for this process');
-      }
-    }
-  }
-  return out;
 }

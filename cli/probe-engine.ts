@@ -1,0 +1,91 @@
+// How a process that probes is put together from synthetic/: test-account pools with their
+// secrets, per-channel rate limiters, the runner and the scheduler. `run` and `agent` both
+// probe; they differ only in where results go (the in-process collector, or the spool), so the
+// composition lives here once instead of drifting apart in two commands.
+import { randomBytes } from 'node:crypto';
+import { secretReader, type Config, type SecretReader } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import { TestAccountPool } from '../synthetic/accounts.js';
+import { PROBERS } from '../synthetic/probers/index.js';
+import { ChannelRateLimiter } from '../synthetic/rate-limit.js';
+import type { ProbeResult } from '../synthetic/result.js';
+import { createRunner } from '../synthetic/runner.js';
+import { Scheduler } from '../synthetic/scheduler.js';
+
+/** What a probing process reads before it listens: secrets resolved, pools filled. */
+export interface ProbeSetup {
+  /** Reads the config's other secrets (admin token, ingest token) with the same environment. */
+  readSecret: SecretReader;
+  accountPools: Map<string, TestAccountPool>;
+  /** Every test account once, PIN resolved: what an embedded sandbox must know. */
+  sandboxAccounts: Array<{ msisdn: string; pin: string }>;
+}
+
+/**
+ * Reads every test-account secret now: a missing one stops the start, not the 3 a.m. probe.
+ * Throws ConfigError (CH_SECRET_MISSING) naming the account.
+ */
+export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logger): ProbeSetup {
+  const readSecret = secretReader(config.baseDir, sandboxEnvironment(config, env, log));
+  const accountPools = new Map<string, TestAccountPool>();
+  const resolved: Array<{ msisdn: string; pin: string }> = [];
+  for (const [pool, accounts] of Object.entries(config.accounts)) {
+    const pins = accounts.map((a, i) => ({ msisdn: a.msisdn, pin: a.pin ? readSecret(a.pin, `accounts.${pool}[${i}].pin`) : '' }));
+    accountPools.set(pool, new TestAccountPool(pool, pins));
+    resolved.push(...pins);
+  }
+  const sandboxAccounts = [...new Map(resolved.map((a) => [a.msisdn, a])).values()];
+  return { readSecret, accountPools, sandboxAccounts };
+}
+
+export interface ProbeEngineOptions {
+  config: Config;
+  setup: ProbeSetup;
+  /** Base URL of the embedded sandbox (`http://host:port/sandbox`), when this process serves one. */
+  sandboxUrl: string | null;
+  log: Logger;
+  /** Receives every result exactly once, scheduled or manual. */
+  onResult: (result: ProbeResult) => void;
+}
+
+export interface ProbeEngine {
+  scheduler: Scheduler;
+  /** No new runs; waits for runs in flight (each bounded by its check's timeout). */
+  stop(): Promise<void>;
+}
+
+/** Builds the runner and scheduler and starts firing checks. */
+export async function startProbeEngine(options: ProbeEngineOptions): Promise<ProbeEngine> {
+  const { config, setup, log } = options;
+  const rateLimiters = new Map<string, ChannelRateLimiter>();
+  for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
+  const runner = createRunner({
+    config,
+    probers: PROBERS,
+    accountPools: setup.accountPools,
+    rateLimiters,
+    sandboxUrl: options.sandboxUrl,
+    location: config.service.location,
+  });
+  const scheduler = new Scheduler({ checks: config.checks, runner, concurrency: config.service.concurrency, log, onResult: options.onResult });
+  scheduler.start();
+  return { scheduler, stop: () => scheduler.stop() };
+}
+
+/**
+ * With the sandbox embedded, the test accounts' PIN has no real owner: when the variable the
+ * config names is unset, make a random one for this process instead of asking for a secret.
+ */
+function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: Logger): NodeJS.ProcessEnv {
+  if (!config.service.sandbox) return env;
+  const out = { ...env };
+  for (const accounts of Object.values(config.accounts)) {
+    for (const account of accounts) {
+      if (account.pin && 'env' in account.pin && !out[account.pin.env]) {
+        out[account.pin.env] = randomBytes(12).toString('base64url');
+        log.info({ variable: account.pin.env }, 'sandbox embedded and the PIN variable is unset: using a random PIN for this process');
+      }
+    }
+  }
+  return out;
+}
