@@ -1,0 +1,388 @@
+// Asks Prometheus for the period and the one before it, and turns the answers into a Report.
+// All I/O goes through the injected client; the figures themselves come from figures.ts.
+import type { Config } from '../config/index.js';
+import { ReportError } from './errors.js';
+import {
+  addOutcomes,
+  ALERT_METHOD,
+  alertEpisodes,
+  dailyPeaks,
+  emptyOutcomes,
+  median,
+  medianGap,
+  peakBucket,
+  projectTrend,
+  rankReasons,
+  relativeChange,
+  round,
+  sortKeys,
+  successFigures,
+  topReason,
+  TREND_METHOD,
+} from './figures.js';
+import type { AlertRow, Basis, ChannelLoad, LatencyRow, Outcomes, PeriodInfo, ReasonRow, Report, SuccessRow } from './model.js';
+import { REPORT_VERSION } from './model.js';
+import { formatUtcOffset, loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
+import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
+import { alertsQuery, failuresQuery, latencyQuery, loadQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
+
+export interface CollectInputs {
+  client: PrometheusClient;
+  period: ReportPeriod;
+  /** Capacities, latency thresholds, objectives when Prometheus has none, and the display order. */
+  config: Config | null;
+  /** When the report is made (injected so tests control it). */
+  now: () => number;
+  /** One line per step, for stderr. */
+  progress: (message: string) => void;
+}
+
+const QUANTILES = [0.5, 0.95, 0.99] as const;
+
+/** Outcomes of one period, keyed by `transaction|channel`. */
+interface PeriodOutcomes {
+  real: Map<string, Outcomes>;
+  probe: Map<string, Outcomes>;
+  tiers: Map<string, string>;
+}
+
+const key = (transaction: string, channel: string) => `${transaction}|${channel}`;
+
+export async function collectReport(inputs: CollectInputs): Promise<Report> {
+  const { client, period, config } = inputs;
+  const previous = previousPeriod(period);
+  const rangeSeconds = (period.toMs - period.fromMs) / 1000;
+  const endSeconds = period.toMs / 1000;
+  const previousEndSeconds = previous.toMs / 1000;
+  const steps = 7;
+  let step = 0;
+  const progress = (what: string) => inputs.progress(`[${++step}/${steps}] ${what}`);
+
+  progress(`success and failure totals for ${period.label} from ${client.url}`);
+  const current = await outcomes(client, rangeSeconds, endSeconds);
+  if (current.real.size === 0 && current.probe.size === 0) {
+    throw new ReportError(
+      'CH_REPORT_NO_DATA',
+      `Prometheus at ${client.url} has no samples of ${SERIES.probeRuns} or ${SERIES.realTotal} between ${new Date(period.fromMs).toISOString()} and ${new Date(period.toMs).toISOString()}; ` +
+        'check that it scrapes channel-health and that the period is right',
+    );
+  }
+  progress(`totals for the previous period ${previous.label}`);
+  const before = await outcomes(client, rangeSeconds, previousEndSeconds);
+
+  progress('objectives');
+  const notes: string[] = [];
+  const objectives = await objectivesFor(client, rangeSeconds, endSeconds, config, notes);
+
+  const order = displayOrder(config, [current, before]);
+  const realVolume = [...current.real.values()].reduce((s, o) => s + o.total, 0);
+  const loadBasis: Basis = realVolume > 0 ? 'real' : 'probe';
+  if (loadBasis === 'probe') {
+    notes.push(`No real customer transactions (${SERIES.realTotal}) were reported in the period: success and load are measured on synthetic probe runs (${SERIES.probeRuns}), which show availability, not customer volume.`);
+  }
+
+  const { rows, transactions } = successRows(order, current, before, objectives);
+  if (rows.some((r) => r.basis === 'real') && rows.some((r) => r.basis === 'probe')) {
+    notes.push('Success is measured on real transactions where a channel reported them, and on probe runs elsewhere (see the basis column).');
+  }
+
+  progress('probe latency quantiles');
+  const latency = await latencyRows(client, rangeSeconds, endSeconds, previousEndSeconds, order, config);
+  if (latency.length === 0) notes.push(`No probe latency (${SERIES.probeDuration}) in the period.`);
+
+  progress(`load per channel (${loadBasis === 'real' ? 'real transactions' : 'probe runs'}) over both periods`);
+  const bucketMs = loadBucketMs(period);
+  const bucketSeconds = bucketMs / 1000;
+  const series = await client.range(loadQuery(loadBasis, bucketSeconds), (previous.fromMs + bucketMs) / 1000, endSeconds, bucketSeconds);
+  const channelLoads = loadByChannel(order.channels, series, current, before, loadBasis, period, previous, bucketSeconds, config);
+
+  progress('alerts that fired');
+  const alertSeries = await client.samples(alertsQuery(rangeSeconds), endSeconds);
+  const alerts = alertRows(alertSeries, period);
+
+  progress('done querying');
+  return {
+    reportVersion: REPORT_VERSION,
+    generatedAt: new Date(inputs.now()).toISOString(),
+    prometheus: client.url,
+    config: config?.source ?? null,
+    period: periodInfo(period),
+    previousPeriod: periodInfo(previous),
+    loadBasis,
+    notes,
+    success: { transactions, rows },
+    failures: {
+      real: reasonRows(current.real, before.real),
+      probe: reasonRows(current.probe, before.probe),
+      missing:
+        'Failing steps and business result codes are not in the metric contract (v1), so this report cannot rank them; ' +
+        'the probe results API and the logs have them per run. A counter channel_health_probe_failed_step_total{channel,transaction,step,reason} has been proposed.',
+    },
+    alerts: { method: ALERT_METHOD, rows: alerts },
+    latency: { source: `Synthetic probes (${SERIES.probeDuration}), histogram_quantile over the whole period.`, rows: latency },
+    load: {
+      basis: loadBasis,
+      bucketSeconds,
+      channels: channelLoads,
+      series: order.channels
+        .map((channel) => ({ channel, points: (series.find((s) => s.labels.channel === channel)?.points ?? []).map(([t, v]) => [t - bucketSeconds, round(v, 3)] as [number, number]) }))
+        .filter((s) => s.points.length > 0),
+    },
+    trend: { method: TREND_METHOD },
+  };
+}
+
+function periodInfo(p: ReportPeriod): PeriodInfo {
+  return { label: p.label, from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), utcOffset: formatUtcOffset(p.utcOffsetMinutes) };
+}
+
+async function outcomes(client: PrometheusClient, rangeSeconds: number, atSeconds: number): Promise<PeriodOutcomes> {
+  const [realTotals, realFailures, probeTotals, probeFailures] = await Promise.all([
+    client.instant(totalsQuery('real', rangeSeconds), atSeconds),
+    client.instant(failuresQuery('real', rangeSeconds), atSeconds),
+    client.instant(totalsQuery('probe', rangeSeconds), atSeconds),
+    client.instant(failuresQuery('probe', rangeSeconds), atSeconds),
+  ]);
+  const tiers = new Map<string, string>();
+  const build = (totals: InstantSample[], failures: InstantSample[]) => {
+    const out = new Map<string, Outcomes>();
+    for (const s of totals) {
+      const { transaction, channel, tier } = s.labels;
+      if (!transaction || !channel || Number.isNaN(s.value)) continue;
+      if (tier) tiers.set(transaction, tier);
+      out.set(key(transaction, channel), { total: round(s.value), failures: 0, byReason: {} });
+    }
+    for (const s of failures) {
+      const { transaction, channel, reason } = s.labels;
+      if (!transaction || !channel || !reason || Number.isNaN(s.value) || s.value <= 0) continue;
+      const k = key(transaction, channel);
+      const o = out.get(k) ?? emptyOutcomes();
+      o.byReason[reason] = round((o.byReason[reason] ?? 0) + s.value);
+      o.failures = round(o.failures + s.value);
+      o.byReason = sortKeys(o.byReason);
+      out.set(k, o);
+    }
+    return out;
+  };
+  return { real: build(realTotals, realFailures), probe: build(probeTotals, probeFailures), tiers };
+}
+
+async function objectivesFor(client: PrometheusClient, rangeSeconds: number, atSeconds: number, config: Config | null, notes: string[]): Promise<Map<string, number>> {
+  const fromPrometheus = new Map<string, number>();
+  for (const s of await client.instant(objectiveQuery(rangeSeconds), atSeconds)) {
+    if (s.labels.transaction && Number.isFinite(s.value)) fromPrometheus.set(s.labels.transaction, s.value);
+  }
+  const out = new Map(fromPrometheus);
+  const fromConfig: string[] = [];
+  for (const t of config?.transactions ?? []) {
+    const seen = fromPrometheus.get(t.id);
+    if (seen === undefined) {
+      out.set(t.id, t.objective);
+      fromConfig.push(t.id);
+    } else if (seen !== t.objective) {
+      notes.push(`The objective of ${t.id} in Prometheus (${seen}) differs from the config (${t.objective}); the report uses Prometheus's, the one in force during the period.`);
+    }
+  }
+  if (fromConfig.length > 0 && fromPrometheus.size > 0) notes.push(`Objectives of ${fromConfig.join(', ')} come from the config; Prometheus had none (${SERIES.objective}).`);
+  if (fromPrometheus.size === 0) notes.push(`Prometheus has no ${SERIES.objective} in the period; objectives ${config ? 'come from the config' : 'are unknown (give --config)'}.`);
+  return out;
+}
+
+interface DisplayOrder {
+  transactions: string[];
+  channels: string[];
+}
+
+/** Config order first (the order the operator wrote), then anything else Prometheus knows, sorted. */
+function displayOrder(config: Config | null, periods: PeriodOutcomes[]): DisplayOrder {
+  const transactions = new Set(config?.transactions.map((t) => t.id) ?? []);
+  const channels = new Set(config?.channels.map((c) => c.id) ?? []);
+  const extraT = new Set<string>();
+  const extraC = new Set<string>();
+  for (const p of periods) {
+    for (const k of [...p.real.keys(), ...p.probe.keys()]) {
+      const [t, c] = k.split('|') as [string, string];
+      if (!transactions.has(t)) extraT.add(t);
+      if (!channels.has(c)) extraC.add(c);
+    }
+  }
+  return { transactions: [...transactions, ...[...extraT].sort()], channels: [...channels, ...[...extraC].sort()] };
+}
+
+function successRows(order: DisplayOrder, current: PeriodOutcomes, before: PeriodOutcomes, objectives: Map<string, number>): { rows: SuccessRow[]; transactions: SuccessRow[] } {
+  const rows: SuccessRow[] = [];
+  const transactions: SuccessRow[] = [];
+  const has = (k: string) => [current.real, current.probe, before.real, before.probe].some((m) => m.has(k));
+  for (const transaction of order.transactions) {
+    const tier = current.tiers.get(transaction) ?? before.tiers.get(transaction) ?? '';
+    const objective = objectives.get(transaction) ?? null;
+    const mine: SuccessRow[] = [];
+    for (const channel of order.channels) {
+      const k = key(transaction, channel);
+      if (!has(k)) continue;
+      mine.push(
+        successRow(transaction, channel, tier, objective, current.real.get(k) ?? emptyOutcomes(), current.probe.get(k) ?? emptyOutcomes(), before.real.get(k) ?? emptyOutcomes(), before.probe.get(k) ?? emptyOutcomes()),
+      );
+    }
+    if (mine.length === 0) continue;
+    rows.push(...mine);
+    const sum = (pick: (r: SuccessRow) => Outcomes) => mine.map(pick).reduce(addOutcomes, emptyOutcomes());
+    transactions.push(
+      successRow(
+        transaction,
+        null,
+        tier,
+        objective,
+        sum((r) => r.real),
+        sum((r) => r.probe),
+        sumPrevious(before.real, transaction, order.channels),
+        sumPrevious(before.probe, transaction, order.channels),
+      ),
+    );
+  }
+  return { rows, transactions };
+}
+
+function sumPrevious(map: Map<string, Outcomes>, transaction: string, channels: string[]): Outcomes {
+  return channels.map((c) => map.get(key(transaction, c)) ?? emptyOutcomes()).reduce(addOutcomes, emptyOutcomes());
+}
+
+function successRow(transaction: string, channel: string | null, tier: string, objective: number | null, real: Outcomes, probe: Outcomes, prevReal: Outcomes, prevProbe: Outcomes): SuccessRow {
+  const basis: Basis = real.total > 0 ? 'real' : 'probe';
+  const chosen = basis === 'real' ? real : probe;
+  const figures = successFigures(chosen.total, chosen.failures, objective);
+  const prevBasis: Basis = prevReal.total > 0 ? 'real' : 'probe';
+  const prevChosen = prevBasis === 'real' ? prevReal : prevProbe;
+  const prevRatio = successFigures(prevChosen.total, prevChosen.failures, null).successRatio;
+  return {
+    transaction,
+    channel,
+    tier,
+    objective,
+    basis,
+    total: chosen.total,
+    failures: chosen.failures,
+    ...figures,
+    topReason: topReason(chosen.byReason),
+    real,
+    probe,
+    previous: prevChosen.total > 0 ? { basis: prevBasis, total: prevChosen.total, failures: prevChosen.failures, successRatio: prevRatio } : null,
+    changePoints: figures.successRatio !== null && prevRatio !== null ? round((figures.successRatio - prevRatio) * 100, 6) : null,
+  };
+}
+
+function reasonRows(current: Map<string, Outcomes>, before: Map<string, Outcomes>): ReasonRow[] {
+  const total = (m: Map<string, Outcomes>) => [...m.values()].reduce(addOutcomes, emptyOutcomes());
+  const now = total(current);
+  const prev = total(before);
+  return rankReasons(now.byReason).map(([reason, failures]) => ({
+    reason,
+    failures,
+    share: round(failures / now.failures),
+    previousFailures: prev.byReason[reason] ?? 0,
+  }));
+}
+
+async function latencyRows(client: PrometheusClient, rangeSeconds: number, endSeconds: number, previousEndSeconds: number, order: DisplayOrder, config: Config | null): Promise<LatencyRow[]> {
+  const byTx = await Promise.all(QUANTILES.map((q) => client.instant(latencyQuery(q, ['transaction'], rangeSeconds), endSeconds)));
+  const byTxChannel = await Promise.all(QUANTILES.map((q) => client.instant(latencyQuery(q, ['transaction', 'channel'], rangeSeconds), endSeconds)));
+  const previousP95 = await client.instant(latencyQuery(0.95, ['transaction'], rangeSeconds), previousEndSeconds);
+  const pick = (samples: InstantSample[] | undefined, transaction: string, channel: string | null) => {
+    const s = samples?.find((x) => x.labels.transaction === transaction && (channel === null || x.labels.channel === channel));
+    return s && Number.isFinite(s.value) ? round(s.value) : null;
+  };
+  const rows: LatencyRow[] = [];
+  for (const transaction of order.transactions) {
+    const thresholdMs = config?.transactions.find((t) => t.id === transaction)?.latencyThresholdMs ?? null;
+    const thresholdSeconds = thresholdMs === null ? null : thresholdMs / 1000;
+    const row = (channel: string | null, sets: InstantSample[][]): LatencyRow | null => {
+      const [p50, p95, p99] = [pick(sets[0], transaction, channel), pick(sets[1], transaction, channel), pick(sets[2], transaction, channel)];
+      if (p50 === null && p95 === null && p99 === null) return null;
+      return {
+        transaction,
+        channel,
+        p50Seconds: p50,
+        p95Seconds: p95,
+        p99Seconds: p99,
+        thresholdSeconds,
+        overThreshold: thresholdSeconds === null || p95 === null ? null : p95 > thresholdSeconds,
+        previousP95Seconds: channel === null ? pick(previousP95, transaction, null) : null,
+      };
+    };
+    const all = row(null, byTx);
+    if (all === null) continue;
+    rows.push(all);
+    for (const channel of order.channels) {
+      const r = row(channel, byTxChannel);
+      if (r) rows.push(r);
+    }
+  }
+  return rows;
+}
+
+function loadByChannel(
+  channels: string[],
+  series: RangeSeries[],
+  current: PeriodOutcomes,
+  before: PeriodOutcomes,
+  basis: Basis,
+  period: ReportPeriod,
+  previous: ReportPeriod,
+  bucketSeconds: number,
+  config: Config | null,
+): ChannelLoad[] {
+  const fromSeconds = period.fromMs / 1000;
+  const volume = (m: Map<string, Outcomes>, channel: string) => round([...m.entries()].filter(([k]) => k.endsWith(`|${channel}`)).reduce((s, [, o]) => s + o.total, 0));
+  const out: ChannelLoad[] = [];
+  for (const channel of channels) {
+    const points = series.find((s) => s.labels.channel === channel)?.points.filter(([, v]) => Number.isFinite(v)) ?? [];
+    const total = volume(current[basis], channel);
+    const previousTotal = volume(before[basis], channel);
+    if (points.length === 0 && total === 0 && previousTotal === 0) continue;
+    const peak = peakBucket(points.filter(([t]) => t > fromSeconds), bucketSeconds);
+    const previousPeak = peakBucket(points.filter(([t]) => t <= fromSeconds), bucketSeconds);
+    const capacity = config?.channels.find((c) => c.id === channel)?.capacityPerSecond ?? null;
+    out.push({
+      channel,
+      total,
+      previousTotal,
+      totalChange: relativeChange(total, previousTotal),
+      peak,
+      previousPeak,
+      peakChange: relativeChange(peak?.perSecond ?? null, previousPeak?.perSecond ?? null),
+      capacityPerSecond: capacity,
+      headroomPerSecond: capacity === null ? null : round(capacity - (peak?.perSecond ?? 0)),
+      utilisation: capacity === null ? null : round((peak?.perSecond ?? 0) / capacity),
+      // Trends are fitted on daily peaks, which an hour-bucketed series is needed for.
+      trend: projectTrend(bucketSeconds === 3600 ? dailyPeaks(points, previous.fromMs / 1000, bucketSeconds) : [], capacity),
+    });
+  }
+  return out;
+}
+
+function alertRows(series: RangeSeries[], period: ReportPeriod): AlertRow[] {
+  const fromSeconds = period.fromMs / 1000;
+  const toSeconds = period.toMs / 1000;
+  const gaps = series.map((s) => medianGap(s.points.map(([t]) => t))).filter((g): g is number => g !== null);
+  // An alert seen in one evaluation only has no gap of its own; the other alerts' interval stands in.
+  const fallbackGap = median(gaps);
+  const rows = series.map((s) => {
+    const { alertname = '', alertstate: _state, severity, __name__: _name, ...labels } = s.labels;
+    const episodes = alertEpisodes(
+      s.points.filter(([, v]) => v > 0).map(([t]) => t),
+      fromSeconds,
+      toSeconds,
+      fallbackGap,
+    );
+    return {
+      alertname,
+      severity: severity ?? null,
+      labels: sortKeys(labels),
+      firingSeconds: round(episodes.reduce((sum, e) => sum + e.durationSeconds, 0), 3),
+      episodes,
+    };
+  });
+  return rows
+    .filter((r) => r.episodes.length > 0)
+    .sort((a, b) => b.firingSeconds - a.firingSeconds || (a.alertname < b.alertname ? -1 : a.alertname > b.alertname ? 1 : JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+}

@@ -1,0 +1,163 @@
+// The report's figures: what the JSON holds and what the HTML and Markdown renderers read.
+// Versioned like every other output others may parse; add fields, never change their meaning.
+
+export const REPORT_VERSION = 1;
+
+/** Where a success figure comes from: real customer transactions, or synthetic probes when there are none. */
+export type Basis = 'real' | 'probe';
+export type Verdict = 'met' | 'missed' | 'no_data' | 'no_objective';
+
+export interface PeriodInfo {
+  label: string;
+  /** ISO 8601, UTC. */
+  from: string;
+  to: string;
+  /** The business clock hours and days are read on, e.g. `UTC+08:00`. */
+  utcOffset: string;
+}
+
+export interface Outcomes {
+  total: number;
+  failures: number;
+  /** Failures by reason, reasons with none left out, keys sorted. */
+  byReason: Record<string, number>;
+}
+
+export interface SuccessFigures {
+  successRatio: number | null;
+  verdict: Verdict;
+  /** success − objective, in percentage points; negative when missed. */
+  marginPoints: number | null;
+  /** Failures the objective allows for this volume: total × (1 − objective). */
+  allowedFailures: number | null;
+  /** failures ÷ allowed failures; 1 is the whole budget. */
+  budgetSpent: number | null;
+}
+
+export interface SuccessRow extends SuccessFigures {
+  transaction: string;
+  /** null on the all-channels row of a transaction. */
+  channel: string | null;
+  tier: string;
+  objective: number | null;
+  basis: Basis;
+  total: number;
+  failures: number;
+  topReason: string | null;
+  real: Outcomes;
+  probe: Outcomes;
+  previous: { basis: Basis; total: number; failures: number; successRatio: number | null } | null;
+  /** success − previous success, in percentage points. */
+  changePoints: number | null;
+}
+
+export interface ReasonRow {
+  reason: string;
+  failures: number;
+  /** Of all failures on this basis in the period. */
+  share: number;
+  previousFailures: number;
+}
+
+export interface AlertEpisode {
+  /** ISO 8601 UTC. */
+  start: string;
+  end: string;
+  durationSeconds: number;
+  /** Was already firing when the period began / still firing when it ended. */
+  startedBefore: boolean;
+  ongoingAtEnd: boolean;
+}
+
+export interface AlertRow {
+  alertname: string;
+  severity: string | null;
+  /** The alert's labels other than alertname, alertstate and severity. */
+  labels: Record<string, string>;
+  firingSeconds: number;
+  episodes: AlertEpisode[];
+}
+
+export interface LatencyRow {
+  transaction: string;
+  /** null on the all-channels row. */
+  channel: string | null;
+  p50Seconds: number | null;
+  p95Seconds: number | null;
+  p99Seconds: number | null;
+  thresholdSeconds: number | null;
+  /** p95 above the transaction's latency threshold. */
+  overThreshold: boolean | null;
+  previousP95Seconds: number | null;
+}
+
+export interface PeakBucket {
+  /** ISO 8601 UTC start of the peak hour (or minute). */
+  start: string;
+  count: number;
+  perSecond: number;
+}
+
+export type TrendStatus = 'rising' | 'flat_or_falling' | 'at_or_over_capacity' | 'not_enough_data';
+
+export interface Trend {
+  /** Peak rate of each day (24 h from the start of the previous period), per second. */
+  dailyPeaks: Array<{ start: string; perSecond: number }>;
+  slopePerDay: number | null;
+  /** The fitted line's value at the last day with data. */
+  fittedNowPerSecond: number | null;
+  projectedIn4WeeksPerSecond: number | null;
+  /** Weeks from the last day until the line reaches capacity; null when not rising or no capacity. */
+  weeksToCapacity: number | null;
+  status: TrendStatus;
+}
+
+export interface ChannelLoad {
+  channel: string;
+  total: number;
+  previousTotal: number;
+  /** (total − previous) ÷ previous. */
+  totalChange: number | null;
+  peak: PeakBucket | null;
+  previousPeak: PeakBucket | null;
+  peakChange: number | null;
+  capacityPerSecond: number | null;
+  headroomPerSecond: number | null;
+  /** peak ÷ capacity. */
+  utilisation: number | null;
+  trend: Trend;
+}
+
+export interface Report {
+  reportVersion: typeof REPORT_VERSION;
+  generatedAt: string;
+  prometheus: string;
+  config: string | null;
+  period: PeriodInfo;
+  previousPeriod: PeriodInfo;
+  /** What "load" counts: real transactions, or probe runs when no real events were reported. */
+  loadBasis: Basis;
+  notes: string[];
+  success: {
+    /** One row per transaction, all channels together. */
+    transactions: SuccessRow[];
+    /** One row per transaction and channel. */
+    rows: SuccessRow[];
+  };
+  failures: {
+    real: ReasonRow[];
+    probe: ReasonRow[];
+    /** Why failing steps and business codes are not shown. */
+    missing: string;
+  };
+  alerts: { method: string; rows: AlertRow[] };
+  latency: { source: string; rows: LatencyRow[] };
+  load: {
+    basis: Basis;
+    bucketSeconds: number;
+    channels: ChannelLoad[];
+    /** Load per bucket over both periods: [unix seconds of the bucket start, count]. */
+    series: Array<{ channel: string; points: Array<[number, number]> }>;
+  };
+  trend: { method: string };
+}

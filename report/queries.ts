@@ -1,0 +1,50 @@
+// The PromQL the report asks, built in one place from the raw metrics of the metric contract
+// (collector/metrics.ts), so the report works whether or not recording rules are loaded.
+import type { Basis } from './model.js';
+
+export const SERIES = {
+  realTotal: 'channel_health_transactions_total',
+  realFailures: 'channel_health_transaction_failures_total',
+  probeRuns: 'channel_health_probe_runs_total',
+  probeFailures: 'channel_health_probe_failures_total',
+  probeDuration: 'channel_health_probe_duration_seconds_bucket',
+  objective: 'channel_health_objective_ratio',
+  alerts: 'ALERTS',
+} as const;
+
+/** PromQL range for a number of seconds: whole seconds, the one unit that is always exact. */
+export function promRange(seconds: number): string {
+  return `${Math.round(seconds)}s`;
+}
+
+const TOTAL_OF: Record<Basis, string> = { real: SERIES.realTotal, probe: SERIES.probeRuns };
+const FAILURES_OF: Record<Basis, string> = { real: SERIES.realFailures, probe: SERIES.probeFailures };
+
+/** Volume per channel and transaction over the range ending at the evaluation time. */
+export function totalsQuery(basis: Basis, rangeSeconds: number): string {
+  return `sum by (channel, transaction, tier) (increase(${TOTAL_OF[basis]}[${promRange(rangeSeconds)}]))`;
+}
+
+export function failuresQuery(basis: Basis, rangeSeconds: number): string {
+  return `sum by (channel, transaction, tier, reason) (increase(${FAILURES_OF[basis]}[${promRange(rangeSeconds)}]))`;
+}
+
+/** The objective in force at the end of the range (a changed config shows its last value). */
+export function objectiveQuery(rangeSeconds: number): string {
+  return `max by (transaction, tier) (last_over_time(${SERIES.objective}[${promRange(rangeSeconds)}]))`;
+}
+
+/** Probe latency quantile over the whole range; `by` is the grouping besides `le`. */
+export function latencyQuery(quantile: number, by: readonly string[], rangeSeconds: number): string {
+  return `histogram_quantile(${quantile}, sum by (${[...by, 'le'].join(', ')}) (increase(${SERIES.probeDuration}[${promRange(rangeSeconds)}])))`;
+}
+
+/** Load per channel in each bucket: evaluated every bucket, each point counts the bucket before it. */
+export function loadQuery(basis: Basis, bucketSeconds: number): string {
+  return `sum by (channel) (increase(${TOTAL_OF[basis]}[${promRange(bucketSeconds)}]))`;
+}
+
+/** The raw firing samples of every alert in the range (a range selector, not resampled). */
+export function alertsQuery(rangeSeconds: number): string {
+  return `${SERIES.alerts}{alertstate="firing"}[${promRange(rangeSeconds)}]`;
+}

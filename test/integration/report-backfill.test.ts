@@ -1,0 +1,402 @@
+// The report against a real Prometheus holding a generated fortnight whose answers are known:
+// OpenMetrics text → promtool tsdb create-blocks-from openmetrics → Prometheus on those blocks →
+// `channel-health report --week` → figures checked against the sums worked out by hand below.
+// The HTML it writes is then opened in headless Chromium.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runReport } from '../../cli/report.js';
+import type { Report } from '../../report/index.js';
+import { REPO_ROOT, startPrometheus, type Managed } from '../support/processes.js';
+
+const run = promisify(execFile);
+const STEP = 300; // one sample every 5 minutes
+const DAY = 86_400;
+const OFFSET = 8 * 3600; // the report is read on UTC+08:00
+
+/** Local Monday 00:00 (+08:00) of the last complete ISO week, in unix seconds, and its ISO label. */
+function lastCompleteWeek(nowSeconds: number): { from: number; label: string } {
+  const localDay = Math.floor((nowSeconds + OFFSET) / DAY) * DAY;
+  const weekday = (new Date(localDay * 1000).getUTCDay() + 6) % 7; // Monday 0
+  const localMonday = localDay - weekday * DAY - 7 * DAY;
+  const thursday = new Date((localMonday + 3 * DAY) * 1000);
+  const year = thursday.getUTCFullYear();
+  const jan1 = Date.UTC(year, 0, 1) / 1000;
+  const week = 1 + Math.floor((localMonday + 3 * DAY - jan1) / DAY / 7);
+  return { from: localMonday - OFFSET, label: `${year}-W${String(week).padStart(2, '0')}` };
+}
+
+const week = lastCompleteWeek(Math.floor(Date.now() / 1000));
+const FROM = week.from;
+const TO = FROM + 7 * DAY;
+const PREV = FROM - 7 * DAY;
+
+// ---- the generated fortnight: day 0 is the previous Monday (local), days 7..13 the reported week ----
+type Labels = Record<string, string>;
+/** Events per 5-minute interval starting on local day d, hour h, minute m. */
+type Rate = (d: number, h: number, m: number) => number;
+
+const real: Array<{ labels: Labels; rate: Rate }> = [
+  // web: flat 30 per 5 min, the 20:00 hour grows by 2 per day: the peak hour, rising in a straight line.
+  { labels: { channel: 'web', transaction: 'topup', tier: 'core' }, rate: (d, h) => 20 + (h === 20 ? 10 + 2 * d : 0) },
+  { labels: { channel: 'web', transaction: 'other_query', tier: 'noncore' }, rate: () => 10 },
+  { labels: { channel: 'sms', transaction: 'topup', tier: 'core' }, rate: (d, h) => 5 + (h === 9 ? 5 + d : 0) },
+  { labels: { channel: 'sms', transaction: 'other_query', tier: 'noncore' }, rate: () => 5 },
+];
+const realFailures: Array<{ labels: Labels; rate: Rate }> = [
+  // 03:00 every day: 1 timeout (both weeks) → 7 a week.
+  { labels: { channel: 'web', transaction: 'topup', tier: 'core', reason: 'timeout' }, rate: (_d, h, m) => (h === 3 && m === 0 ? 1 : 0) },
+  // Tuesday of the reported week, 10:00–10:30: 10 per interval → 60.
+  { labels: { channel: 'web', transaction: 'topup', tier: 'core', reason: 'business_error' }, rate: (d, h, m) => (d === 8 && h === 10 && m < 30 ? 10 : 0) },
+  // Wednesday of the reported week, 12:00: 1.
+  { labels: { channel: 'sms', transaction: 'topup', tier: 'core', reason: 'connect' }, rate: (d, h, m) => (d === 9 && h === 12 && m === 0 ? 1 : 0) },
+  // 10 a day at 06:00, both weeks → 70 a week.
+  { labels: { channel: 'web', transaction: 'other_query', tier: 'noncore', reason: 'assertion' }, rate: (_d, h, m) => (h === 6 && m === 0 ? 10 : 0) },
+  // Thursday of the reported week, 00:00–12:00: every one of the 5 per interval fails → 720.
+  { labels: { channel: 'sms', transaction: 'other_query', tier: 'noncore', reason: 'http_status' }, rate: (d, h) => (d === 10 && h < 12 ? 5 : 0) },
+];
+const probeLabels = (channel: string, transaction: string, tier: string) => ({ channel, transaction, tier, location: 'dc1' });
+const pairs: Array<[string, string, string]> = [
+  ['web', 'topup', 'core'],
+  ['web', 'other_query', 'noncore'],
+  ['sms', 'topup', 'core'],
+  ['sms', 'other_query', 'noncore'],
+];
+
+interface Family {
+  type: 'counter' | 'gauge' | 'histogram';
+  /** series name + labels → samples [t, v] */
+  series: Map<string, Array<[number, number]>>;
+}
+
+function seriesKey(name: string, labels: Labels): string {
+  return `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`;
+}
+
+function generate(): Map<string, Family> {
+  const families = new Map<string, Family>();
+  const family = (name: string, type: Family['type']) => {
+    if (!families.has(name)) families.set(name, { type, series: new Map() });
+    return families.get(name) as Family;
+  };
+  const counter = (fam: Family, name: string, labels: Labels, rate: Rate) => {
+    const samples: Array<[number, number]> = [];
+    let value = 0;
+    for (let t = PREV; t <= TO; t += STEP) {
+      if (t > PREV) {
+        const since = t - STEP - PREV;
+        value += rate(Math.floor(since / DAY), Math.floor((since % DAY) / 3600), Math.floor((since % 3600) / 60));
+      }
+      samples.push([t, value]);
+    }
+    fam.series.set(seriesKey(name, labels), samples);
+  };
+  const events = family('channel_health_transactions', 'counter');
+  for (const r of real) counter(events, 'channel_health_transactions_total', r.labels, r.rate);
+  const failures = family('channel_health_transaction_failures', 'counter');
+  for (const r of realFailures) counter(failures, 'channel_health_transaction_failures_total', r.labels, r.rate);
+
+  const runs = family('channel_health_probe_runs', 'counter');
+  for (const [c, t, tier] of pairs) counter(runs, 'channel_health_probe_runs_total', probeLabels(c, t, tier), () => 10);
+  const probeFailures = family('channel_health_probe_failures', 'counter');
+  counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('web', 'topup', 'core'), reason: 'business_error' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0));
+
+  // Latency: of every 10 runs, this week 5 ≤ 0.25 s, 9 ≤ 0.5 s, all ≤ 1 s; last week 2, 8, 10.
+  const duration = family('channel_health_probe_duration_seconds', 'histogram');
+  const cumulative: Record<string, [number, number]> = { '0.1': [0, 0], '0.25': [2, 5], '0.5': [8, 9], '1': [10, 10], '+Inf': [10, 10] };
+  for (const [c, t] of pairs) {
+    for (const [le, [before, now]] of Object.entries(cumulative)) {
+      counter(duration, 'channel_health_probe_duration_seconds_bucket', { channel: c, transaction: t, location: 'dc1', le }, (d) => (d >= 7 ? now : before));
+    }
+  }
+
+  const objective = family('channel_health_objective_ratio', 'gauge');
+  for (const [t, tier, o] of [['topup', 'core', 0.9998], ['other_query', 'noncore', 0.94]] as const) {
+    const samples: Array<[number, number]> = [];
+    for (let ts = PREV; ts <= TO; ts += 3600) samples.push([ts, o]);
+    objective.series.set(seriesKey('channel_health_objective_ratio', { transaction: t, tier }), samples);
+  }
+
+  // Alerts, one sample a minute while active (rule evaluation every minute).
+  const alerts = family('ALERTS', 'gauge');
+  const alert = (labels: Labels, spans: Array<[number, number]>) => {
+    const samples: Array<[number, number]> = [];
+    for (const [start, count] of spans) for (let i = 0; i < count; i++) samples.push([start + i * 60, 1]);
+    alerts.series.set(seriesKey('ALERTS', labels), samples);
+  };
+  const at = (d: number, h: number, m: number) => PREV + d * DAY + h * 3600 + m * 60;
+  const burn = { alertname: 'ChannelHealthBudgetBurn', severity: 'page', channel: 'web', transaction: 'topup' };
+  // Tuesday: pending 10:02–10:04, firing 10:05–10:34 (30 min) and 15:00–15:09 (10 min).
+  alert({ ...burn, alertstate: 'pending' }, [[at(8, 10, 2), 3]]);
+  alert({ ...burn, alertstate: 'firing' }, [[at(8, 10, 5), 30], [at(8, 15, 0), 10]]);
+  // Thursday 00:00–11:59: 12 h.
+  alert({ alertname: 'ChannelHealthSuccessLow', alertstate: 'firing', severity: 'ticket', channel: 'sms', transaction: 'other_query' }, [[at(10, 0, 0), 720]]);
+  // Last week only: must not show.
+  alert({ alertname: 'ChannelHealthHardDown', alertstate: 'firing', severity: 'page', channel: 'sms', transaction: 'topup' }, [[at(3, 4, 0), 20]]);
+  return families;
+}
+
+/** One OpenMetrics file per UTC day: promtool re-reads its whole input once per 2-hour block. */
+async function backfill(families: Map<string, Family>, dir: string): Promise<string> {
+  const byDay = new Map<number, string[]>();
+  for (const [name, fam] of families) {
+    for (const [key, samples] of fam.series) {
+      for (const [t, v] of samples) {
+        const day = Math.floor(t / DAY);
+        if (!byDay.has(day)) byDay.set(day, []);
+        (byDay.get(day) as string[]).push(`${name}\u0000${fam.type}\u0000${key} ${v} ${t}`);
+      }
+    }
+  }
+  const storage = path.join(dir, 'tsdb');
+  const files: string[] = [];
+  for (const [day, lines] of byDay) {
+    let text = '';
+    let current = '';
+    for (const line of lines) {
+      const [name, type, sample] = line.split('\u0000') as [string, string, string];
+      if (name !== current) {
+        text += `# TYPE ${name} ${type}\n`;
+        current = name;
+      }
+      text += `${sample}\n`;
+    }
+    const file = path.join(dir, `day-${day}.om`);
+    await writeFile(file, `${text}# EOF\n`);
+    files.push(file);
+  }
+  // Two at a time: the machine has two cores.
+  for (let i = 0; i < files.length; i += 2) {
+    await Promise.all(files.slice(i, i + 2).map((f) => run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', f, storage], { timeout: 60_000 })));
+  }
+  return storage;
+}
+
+const TEST_CONFIG = `version: 1
+service: { location: dc1 }
+tiers:
+  core: { objective: 0.9998, label: five sigma }
+  noncore: { objective: 0.94, label: four sigma }
+backends:
+  billing: {}
+channels:
+  web: { transport: http, baseUrl: "http://127.0.0.1:9/web", capacityPerSecond: 0.5 }
+  sms: { transport: http, baseUrl: "http://127.0.0.1:9/sms", capacityPerSecond: 0.2 }
+transactions:
+  topup: { tier: core, backends: [billing], latencyThresholdMs: 700 }
+  other_query: { tier: noncore, backends: [], latencyThresholdMs: 1500 }
+checks:
+  - channels: "*"
+    transactions: "*"
+    steps: [{ name: ping, request: { url: "{{channel.baseUrl}}/ping" } }]
+`;
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  return {
+    stream: new Writable({
+      write(chunk, _enc, cb) {
+        text += String(chunk);
+        cb();
+      },
+    }),
+    text: () => text,
+  };
+}
+
+describe('report over a backfilled fortnight with known answers', () => {
+  let dir: string;
+  let prometheus: Managed;
+  let report: Report;
+  let htmlFile: string;
+  let stderr: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ch-report-'));
+    const storage = await backfill(generate(), dir);
+    prometheus = await startPrometheus({ storagePath: storage, extraArgs: ['--storage.tsdb.retention.time=90d'] });
+    const configFile = path.join(dir, 'config.yaml');
+    await writeFile(configFile, TEST_CONFIG);
+    const out = sink();
+    const err = sink();
+    const code = await runReport(
+      ['--prometheus', prometheus.url, '--week', week.label, '--utc-offset', '+08:00', '--config', configFile, '--out', path.join(dir, 'out')],
+      { stdout: out.stream, stderr: err.stream, env: {} },
+      { fetch: globalThis.fetch, now: () => Date.now() },
+    );
+    stderr = err.text();
+    expect(code, stderr).toBe(0);
+    const base = path.join(dir, 'out', `channel-health-report-${week.label}`);
+    expect(out.text().trim().split('\n')).toEqual([`${base}.html`, `${base}.md`, `${base}.json`]);
+    report = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Report;
+    htmlFile = `${base}.html`;
+    // Kept as artefacts for a human look (test-artifacts/ is gitignored).
+    await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    for (const ext of ['html', 'md', 'json']) await copyFile(`${base}.${ext}`, path.join(REPO_ROOT, `test-artifacts/report.${ext}`));
+  }, 110_000);
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const row = (transaction: string, channel: string | null) => {
+    const found = (channel === null ? report.success.transactions : report.success.rows).find((r) => r.transaction === transaction && r.channel === channel);
+    if (!found) throw new Error(`no success row ${transaction}/${channel}`);
+    return found;
+  };
+
+  it('states the period and reports progress on stderr', () => {
+    expect(report.period).toEqual({ label: week.label, from: new Date(FROM * 1000).toISOString(), to: new Date(TO * 1000).toISOString(), utcOffset: 'UTC+08:00' });
+    expect(report.previousPeriod.from).toBe(new Date(PREV * 1000).toISOString());
+    expect(report.loadBasis).toBe('real');
+    expect(stderr).toMatch(/\[1\/7\] success and failure totals/);
+    expect(stderr).toMatch(/done querying/);
+  });
+
+  it('success ratios, verdicts and budget spent match the generated week', () => {
+    // web/topup: 7×288×20 + 12×Σ_{d=7..13}(10+2d) = 40320 + 2520 = 42840 events; 7 timeouts + 60 business errors.
+    const webTopup = row('topup', 'web');
+    expect(webTopup.basis).toBe('real');
+    expect(webTopup.total).toBe(42840);
+    expect(webTopup.failures).toBe(67);
+    expect(webTopup.successRatio).toBeCloseTo(1 - 67 / 42840, 9);
+    expect(webTopup.verdict).toBe('missed');
+    expect(webTopup.budgetSpent).toBeCloseTo(67 / (42840 * 0.0002), 4);
+    expect(webTopup.marginPoints).toBeCloseTo((1 - 67 / 42840 - 0.9998) * 100, 6);
+    expect(webTopup.topReason).toBe('business_error');
+    expect(webTopup.probe).toEqual({ total: 20160, failures: 6, byReason: { business_error: 6 } });
+    // Last week: 40320 + 12×Σ_{d=0..6}(10+2d) = 41664 events, 7 timeouts → met.
+    expect(webTopup.previous).toEqual({ basis: 'real', total: 41664, failures: 7, successRatio: expect.closeTo(1 - 7 / 41664, 9) });
+
+    // sms/topup: 7×288×5 + 12×Σ(5+d) = 10080 + 1260 = 11340 events, 1 failure: within 2.268 allowed.
+    const smsTopup = row('topup', 'sms');
+    expect(smsTopup.total).toBe(11340);
+    expect(smsTopup.verdict).toBe('met');
+    expect(smsTopup.budgetSpent).toBeCloseTo(1 / (11340 * 0.0002), 4);
+
+    // sms/other_query: 10080 events, 720 http_status failures: 92.857 % against 94 %.
+    const smsOther = row('other_query', 'sms');
+    expect(smsOther.total).toBe(10080);
+    expect(smsOther.successRatio).toBeCloseTo(1 - 720 / 10080, 9);
+    expect(smsOther.verdict).toBe('missed');
+    expect(smsOther.budgetSpent).toBeCloseTo(720 / (10080 * 0.06), 4);
+    expect(row('other_query', 'web')).toMatchObject({ total: 20160, failures: 70, verdict: 'met', topReason: 'assertion' });
+
+    // All channels together.
+    expect(row('topup', null)).toMatchObject({ total: 54180, failures: 68, verdict: 'missed' });
+    expect(row('topup', null).budgetSpent).toBeCloseTo(68 / (54180 * 0.0002), 4);
+    expect(row('other_query', null)).toMatchObject({ total: 30240, failures: 790, verdict: 'met' });
+    expect(row('other_query', null).changePoints).toBeCloseTo((1 - 790 / 30240 - (1 - 70 / 30240)) * 100, 6);
+  });
+
+  it('ranks failure reasons with http_status on top', () => {
+    expect(report.failures.real.map((r) => [r.reason, r.failures])).toEqual([
+      ['http_status', 720],
+      ['assertion', 70],
+      ['business_error', 60],
+      ['timeout', 7],
+      ['connect', 1],
+    ]);
+    expect(report.failures.real[0]?.share).toBeCloseTo(720 / 858, 6);
+    expect(report.failures.real.find((r) => r.reason === 'assertion')?.previousFailures).toBe(70);
+    expect(report.failures.missing).toMatch(/not in the metric contract/);
+  });
+
+  it('finds the peak hour, headroom and the trend of each channel', () => {
+    const web = report.load.channels.find((c) => c.channel === 'web');
+    const sms = report.load.channels.find((c) => c.channel === 'sms');
+    expect(report.load.bucketSeconds).toBe(3600);
+    // web peaks on the last Sunday at 20:00 local (12:00 UTC): 12 × (30 + 10 + 26) = 792 in the hour.
+    expect(web?.peak).toEqual({ start: new Date((FROM + 6 * DAY + 20 * 3600) * 1000).toISOString(), count: 792, perSecond: 0.22 });
+    expect(web?.previousPeak?.count).toBe(12 * (40 + 12));
+    expect(web?.total).toBe(63000);
+    expect(web?.previousTotal).toBe(61824);
+    expect(web?.headroomPerSecond).toBeCloseTo(0.5 - 0.22, 9);
+    expect(web?.utilisation).toBeCloseTo(0.44, 9);
+    // Daily peaks rise 24 events/hour a day, exactly on a line: weeks to capacity = (0.5 − 0.22) ÷ (7 × 24/3600).
+    expect(web?.trend.dailyPeaks).toHaveLength(14);
+    expect(web?.trend.slopePerDay).toBeCloseTo(24 / 3600, 8);
+    expect(web?.trend.fittedNowPerSecond).toBeCloseTo(0.22, 8);
+    expect(web?.trend.weeksToCapacity).toBeCloseTo(0.28 / ((7 * 24) / 3600), 2);
+    expect(web?.trend.status).toBe('rising');
+    // sms peaks at 09:00 local on the last Sunday: 12 × (10 + 5 + 13) = 336.
+    expect(sms?.peak?.start).toBe(new Date((FROM + 6 * DAY + 9 * 3600) * 1000).toISOString());
+    expect(sms?.peak?.count).toBe(336);
+    expect(sms?.trend.weeksToCapacity).toBeCloseTo((0.2 - 336 / 3600) / ((7 * 12) / 3600), 2);
+  });
+
+  it('lists the alerts that fired in the period with their durations', () => {
+    expect(report.alerts.rows.map((a) => [a.alertname, a.severity, a.labels, a.firingSeconds, a.episodes.length])).toEqual([
+      ['ChannelHealthSuccessLow', 'ticket', { channel: 'sms', transaction: 'other_query' }, 12 * 3600, 1],
+      ['ChannelHealthBudgetBurn', 'page', { channel: 'web', transaction: 'topup' }, 40 * 60, 2],
+    ]);
+    const burn = report.alerts.rows[1];
+    expect(burn?.episodes[0]).toMatchObject({ start: new Date((FROM + DAY + 10 * 3600 + 300) * 1000).toISOString(), durationSeconds: 1800 });
+    expect(burn?.episodes[1]?.durationSeconds).toBe(600);
+  });
+
+  it('reports probe latency quantiles from the duration histogram', () => {
+    const topup = report.latency.rows.find((r) => r.transaction === 'topup' && r.channel === null);
+    // Half the runs ≤ 0.25 s, 90 % ≤ 0.5 s, all ≤ 1 s: histogram_quantile gives 0.25, 0.75 and 0.95.
+    expect(topup?.p50Seconds).toBeCloseTo(0.25, 6);
+    expect(topup?.p95Seconds).toBeCloseTo(0.75, 6);
+    expect(topup?.p99Seconds).toBeCloseTo(0.95, 6);
+    expect(topup?.overThreshold).toBe(true);
+    expect(topup?.previousP95Seconds).toBeCloseTo(0.875, 6);
+    expect(report.latency.rows.filter((r) => r.channel !== null)).toHaveLength(4);
+  });
+
+  it('writes a Markdown summary with the same figures', async () => {
+    const md = await readFile(htmlFile.replace(/\.html$/, '.md'), 'utf8');
+    expect(md).toContain(`# Channel health — capacity-tuning report ${week.label}`);
+    expect(md).toMatch(/\| topup \| web \| core \| real \| 42,840 \| 67 \| 99\.844% \| 99\.98% \| MISSED \|/);
+    expect(md).toContain('Top failure reason (real): http_status');
+  });
+
+  it('opens in headless Chromium without console errors, with a chart in every section', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+      const problems: string[] = [];
+      const fetched: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file:')) fetched.push(r.url());
+      });
+      await page.goto(`file://${htmlFile}`, { waitUntil: 'load' });
+      const sections = await page.$$eval('section', (els) => els.map((s) => ({ id: s.id, charts: s.querySelectorAll('svg').length, height: s.getBoundingClientRect().height })));
+      expect(sections.map((s) => s.id)).toEqual(['success', 'failures', 'alerts', 'latency', 'load', 'trend', 'week-over-week']);
+      for (const s of sections) {
+        expect(s.charts, `charts in #${s.id}`).toBeGreaterThan(0);
+        expect(s.height).toBeGreaterThan(100);
+      }
+      // Charts carry drawn marks, not only an empty frame.
+      expect(await page.locator('#load svg path').count()).toBeGreaterThanOrEqual(2);
+      expect(await page.locator('#alerts svg rect').count()).toBeGreaterThanOrEqual(3);
+      expect(await page.locator('#success tr.missed').count()).toBeGreaterThan(0);
+      expect(problems).toEqual([]);
+      expect(fetched).toEqual([]);
+      await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+      await page.screenshot({ path: path.join(REPO_ROOT, 'test-artifacts/report.png'), fullPage: true });
+      await page.emulateMedia({ media: 'print' });
+      const pdf = await page.pdf({ format: 'A4', landscape: true });
+      expect(pdf.byteLength).toBeGreaterThan(10_000);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
