@@ -25,4 +25,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),
     alertmanager: Object.freeze({ groupWait: '30s', groupInterval: '5m', repeatInterval: '4h', secretsDir: '/etc/alertmanager/secrets' }),
   }),
+  journal: Object.freeze({ path: '.channel-health/journal.sqlite', reconcileInterval: '1m', maxAttempts: 5 }),
+  breaker: Object.freeze({ openAfter: 5, maxBackoff: 8 }),
+  ingest: Object.freeze({ maxBatch: 1000, maxBodyBytes: 1024 * 1024, stateDir: '.channel-health/collector', dedupeWindow: '7d' }),
+  agent: Object.freeze({ listen: '127.0.0.1:9472', spoolDir: '.channel-health/agent', batchSize: 200, maxBackoff: '30s' }),
 });

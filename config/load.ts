@@ -1,6 +1,7 @@
 // Reading a config file: YAML → schema check → cross-reference checks → normalized Config.
 // Every problem is collected with its path and reported together, so a file is fixed in one pass;
 // a rejected file yields no Config at all, so nothing downstream can start half-configured.
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import cron from 'node-cron';
@@ -12,7 +13,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileJsonPath } from './json-path.js';
 import { ConfigSchema, type RawCheck, type RawConfig, type RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
-import type { AlertingSettings, Check, Config, Schedule, Step } from './types.js';
+import type { AgentSettings, AlertingSettings, Check, Config, IngestSettings, MoneyMovingPlan, Schedule, Step } from './types.js';
 
 const ID = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -186,18 +187,23 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
   const publicUrl = (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, '');
   const alerting = normalizeAlerting(raw, publicUrl, problems);
 
+  const location = svc.location ?? CONFIG_DEFAULTS.location;
+  const baseDir = path.dirname(path.resolve(source));
   const adminToken = svc.adminToken ?? null;
+  const safety = normalizeSafety(raw, baseDir, checks, alerting, problems);
   return {
     source,
-    baseDir: path.dirname(path.resolve(source)),
+    baseDir,
     service: {
       listen: listen ?? { host: '127.0.0.1', port: 0 },
-      location: svc.location ?? CONFIG_DEFAULTS.location,
+      location,
       adminToken,
       sandbox,
       concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
       publicUrl,
+      journal: safety.journal,
+      breaker: safety.breaker,
     },
     tiers,
     backends,
@@ -207,6 +213,44 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
     accounts: Object.fromEntries(Object.entries(raw.accounts ?? {}).map(([k, v]) => [k, v.map((a) => ({ msisdn: a.msisdn, pin: a.pin ?? null }))])),
     alerting,
     receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
+    ingest: normalizeIngest(raw, location, baseDir, problems),
+    agent: normalizeAgent(raw, baseDir, problems),
+  };
+}
+
+function normalizeIngest(raw: RawConfig, location: string, baseDir: string, problems: ConfigProblem[]): IngestSettings {
+  const i = raw.ingest ?? {};
+  const d = CONFIG_DEFAULTS.ingest;
+  const allowed = i.allowedLocations ?? [location];
+  if (new Set(allowed).size !== allowed.length) problems.push({ path: 'ingest.allowedLocations', message: 'lists a location twice' });
+  return {
+    token: i.token ?? null,
+    allowedLocations: [...new Set(allowed)].sort(),
+    maxBatch: i.maxBatch ?? d.maxBatch,
+    maxBodyBytes: i.maxBodyBytes ?? d.maxBodyBytes,
+    stateDir: path.resolve(baseDir, i.stateDir ?? d.stateDir),
+    dedupeWindowMs: wholeSeconds(i.dedupeWindow ?? d.dedupeWindow, 'ingest.dedupeWindow', 60_000, problems),
+  };
+}
+
+function normalizeAgent(raw: RawConfig, baseDir: string, problems: ConfigProblem[]): AgentSettings {
+  const a = raw.agent ?? {};
+  const d = CONFIG_DEFAULTS.agent;
+  const collectors = (a.collectors ?? []).map((url, n) => {
+    checkAbsoluteUrl(url, `agent.collectors[${n}]`, problems);
+    if (/^[a-z]+:\/\/[^/]*@/i.test(url)) problems.push({ path: `agent.collectors[${n}]`, message: 'must not carry credentials; give the token as agent.token (a secret reference)' });
+    return url.replace(/\/+$/, '');
+  });
+  if (new Set(collectors).size !== collectors.length) problems.push({ path: 'agent.collectors', message: 'lists a collector twice' });
+  const listen = parseListen(a.listen ?? d.listen);
+  if (!listen) problems.push({ path: 'agent.listen', message: 'must be HOST:PORT with a port from 0 to 65535' });
+  return {
+    collectors,
+    token: a.token ?? null,
+    listen: listen ?? { host: '127.0.0.1', port: 0 },
+    spoolDir: path.resolve(baseDir, a.spoolDir ?? d.spoolDir),
+    batchSize: a.batchSize ?? d.batchSize,
+    maxBackoffMs: wholeSeconds(a.maxBackoff ?? d.maxBackoff, 'agent.maxBackoff', 1000, problems),
   };
 }
 
@@ -288,6 +332,8 @@ function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigProblem[
   const out: Check[] = [];
   const byId = new Map<string, string>();
   const byPair = new Map<string, string>();
+  // A flow shared by many checks would otherwise report the same problem once per channel.
+  const moneyProblemsReported = new Set<string>();
   const defaults = raw.checkDefaults ?? {};
   if (raw.checkDefaults) validateScheduleFields(raw.checkDefaults, 'checkDefaults', problems);
 
@@ -352,6 +398,20 @@ function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigProblem[
           problem(c.accountPool ? `${where}.accountPool` : flow?.accountPool ? `flows.${flowName}.accountPool` : 'checkDefaults.accountPool', `unknown account pool "${accountPool}"`);
         }
         const steps = normalizeSteps(rawSteps, stepsWhere, raw, channel, sandbox, accountPool !== null, problems);
+        const maxAmount = c.maxAmount ?? flow?.maxAmount ?? null;
+        const money = moneyMovingPlan({
+          transaction,
+          moneyMoving: raw.transactions[transaction]?.moneyMoving ?? false,
+          rawSteps,
+          steps,
+          stepsWhere,
+          checkWhere: label,
+          accountPool,
+          maxAmount,
+          maxAmountWhere: c.maxAmount !== undefined ? `${where}.maxAmount` : `flows.${flowName}.maxAmount`,
+          problems,
+          reported: moneyProblemsReported,
+        });
         if (!scheduleOk) continue;
         const schedule = resolveSchedule(c, defaults);
         const periodMs = schedule.kind === 'interval' ? schedule.intervalMs : cronPeriodMs(schedule.expression);
@@ -369,6 +429,8 @@ function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigProblem[
           timeoutMs,
           accountPool,
           steps,
+          maxAmount,
+          moneyMoving: money,
           origin: label,
         });
       }
@@ -582,4 +644,195 @@ function tryJsonPath(p: string, where: string, problems: ConfigProblem[]): void 
   } catch (err) {
     problems.push({ path: where, message: (err as Error).message });
   }
+}
+
+// ---- Money-moving checks, the probe journal and the breaker (docs/safety.md) ----
+
+/** Words that say a value is a credential: such a value must never reach the journal. */
+const CREDENTIAL_WORDS = new Set(['token', 'pin', 'password', 'passwd', 'pwd', 'secret', 'cookie', 'session', 'sid', 'auth', 'otp', 'jwt', 'bearer', 'credential', 'credentials']);
+
+/** `accessToken`, `session_id`, `PIN` → a credential; `mappingId`, `orderId` → not. */
+function looksLikeCredential(name: string): boolean {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[\s_]+/).map((w) => w.toLowerCase());
+  return words.some((w) => CREDENTIAL_WORDS.has(w));
+}
+
+interface StepRefs {
+  vars: Set<string>;
+  usesPin: boolean;
+  usesRunId: boolean;
+}
+
+function stepRefs(step: RawStep): StepRefs {
+  const refs: StepRefs = { vars: new Set(), usesPin: false, usesRunId: false };
+  const texts = [step.request.url, ...Object.values(step.request.headers ?? {}), ...(step.request.body !== undefined ? [step.request.body] : [])];
+  for (const t of templateStrings(step.request.json)) texts.push(t.text);
+  for (const text of texts) {
+    let parts;
+    try {
+      parts = parseTemplate(text);
+    } catch {
+      continue; // reported by normalizeSteps
+    }
+    for (const part of parts) {
+      if (part.kind !== 'ref') continue;
+      if (part.root === 'vars' && part.path[0] !== undefined) refs.vars.add(part.path[0]);
+      if (part.root === 'account' && part.path[0] === 'pin') refs.usesPin = true;
+      if (part.root === 'run' && part.path[0] === 'id') refs.usesRunId = true;
+    }
+  }
+  return refs;
+}
+
+/** Every `amount` field in a JSON body template, at any depth, with its path. */
+function* amountFields(value: unknown, at = ''): Generator<{ path: string; value: unknown }> {
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) yield* amountFields(v, `${at}[${i}]`);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'amount') yield { path: `${at}.${k}`, value: v };
+      yield* amountFields(v, `${at}.${k}`);
+    }
+  }
+}
+
+interface MoneyPlanInput {
+  transaction: string;
+  moneyMoving: boolean;
+  rawSteps: RawStep[];
+  steps: Step[];
+  stepsWhere: string;
+  checkWhere: string;
+  accountPool: string | null;
+  maxAmount: number | null;
+  maxAmountWhere: string;
+  problems: ConfigProblem[];
+  reported: Set<string>;
+}
+
+/**
+ * The rules of docs/safety.md: a money-moving check leases an account, marks the one step that
+ * moves money, compensates in `always` steps that need nothing the crash could have lost, never
+ * journals a credential, and caps the amounts it sends. Returns null for other checks.
+ */
+function moneyMovingPlan(i: MoneyPlanInput): MoneyMovingPlan | null {
+  const problem = (where: string, message: string) => {
+    const key = `${where}\u0000${message}`;
+    if (i.reported.has(key)) return;
+    i.reported.add(key);
+    i.problems.push({ path: where, message });
+  };
+  const marked = i.rawSteps.flatMap((s, n) => (s.moneyMoving ? [n] : []));
+  i.rawSteps.forEach((s, n) => {
+    if (s.idempotent && !s.moneyMoving) problem(`${i.stepsWhere}[${n}].idempotent`, 'only the moneyMoving step can be marked idempotent');
+  });
+  // Literal amounts are checked now; templated ones when the request is rendered.
+  let sendsAmount = false;
+  i.rawSteps.forEach((s, n) => {
+    for (const field of amountFields(s.request.json)) {
+      sendsAmount = true;
+      const value = typeof field.value === 'number' ? field.value : typeof field.value === 'string' && !field.value.includes('{{') ? Number(field.value) : null;
+      if (value === null) continue;
+      const where = `${i.stepsWhere}[${n}].request.json${field.path}`;
+      if (!Number.isFinite(value)) problem(where, `"${String(field.value)}" is not a number`);
+      else if (i.maxAmount !== null && Math.abs(value) > i.maxAmount) problem(where, `${value} is above maxAmount ${i.maxAmount} (${i.checkWhere})`);
+    }
+  });
+
+  if (!i.moneyMoving) {
+    for (const n of marked) problem(`${i.stepsWhere}[${n}].moneyMoving`, `transaction "${i.transaction}" is not money-moving (transactions.${i.transaction}.moneyMoving: true)`);
+    return null;
+  }
+  if (i.accountPool === null) problem(i.checkWhere, `a check of money-moving transaction "${i.transaction}" needs an account pool (accountPool on the check, its flow or checkDefaults)`);
+  if (sendsAmount && i.maxAmount === null) problem(i.maxAmountWhere, `is required: a step of money-moving transaction "${i.transaction}" sends an amount (set maxAmount on the check or its flow)`);
+  const compensating = i.rawSteps.flatMap((s, n) => (s.always ? [n] : []));
+  if (compensating.length === 0) problem(i.stepsWhere, `a flow of money-moving transaction "${i.transaction}" needs a compensating step with always: true (the refund, the revert)`);
+  if (marked.length === 0) {
+    problem(i.stepsWhere, `a flow of money-moving transaction "${i.transaction}" must mark the step that moves money with moneyMoving: true`);
+    return null;
+  }
+  for (const n of marked.slice(1)) problem(`${i.stepsWhere}[${n}].moneyMoving`, `only one step may move money (step "${i.rawSteps[marked[0] as number]?.name}" already does)`);
+  const stepIndex = marked[0] as number;
+  const moneyStep = i.rawSteps[stepIndex] as RawStep;
+  if (moneyStep.always) problem(`${i.stepsWhere}[${stepIndex}].always`, 'the step that moves money cannot also be its own compensation');
+  for (const n of compensating) {
+    if (n < stepIndex) problem(`${i.stepsWhere}[${n}].always`, `a compensating step must come after the moneyMoving step "${moneyStep.name}"`);
+  }
+  if (moneyStep.idempotent && !stepRefs(moneyStep).usesRunId) {
+    problem(`${i.stepsWhere}[${stepIndex}].idempotent`, 'an idempotent step must carry an id built from {{run.id}} for the channel to de-duplicate it by');
+  }
+
+  const loginSteps = i.rawSteps.flatMap((s, n) => (n < stepIndex && stepRefs(s).usesPin ? [n] : []));
+  const extractedBy = new Map<string, number>();
+  i.rawSteps.forEach((s, n) => {
+    for (const name of Object.keys(s.extract ?? {})) if (!extractedBy.has(name)) extractedBy.set(name, n);
+  });
+  const loginOutput = new Set(loginSteps.flatMap((n) => Object.keys(i.rawSteps[n]?.extract ?? {})));
+  const journaled = new Set<string>();
+  let knownBefore = true;
+  for (const name of stepRefs(moneyStep).vars) if (!loginOutput.has(name)) journaled.add(name);
+  for (const n of compensating) {
+    if (n <= stepIndex) continue;
+    for (const name of stepRefs(i.rawSteps[n] as RawStep).vars) {
+      const from = extractedBy.get(name);
+      if (from === undefined) continue; // reported by normalizeSteps
+      if (from > stepIndex) {
+        problem(
+          `${i.stepsWhere}[${n}]`,
+          `{{vars.${name}}}: a compensating step may use only values extracted by the moneyMoving step "${moneyStep.name}" or before it; after a crash nothing later is known`,
+        );
+      }
+      if (from >= stepIndex) knownBefore = false;
+      if (!loginOutput.has(name)) journaled.add(name);
+    }
+  }
+  for (const name of journaled) {
+    if (!looksLikeCredential(name)) continue;
+    const from = extractedBy.get(name);
+    problem(
+      from === undefined ? i.stepsWhere : `${i.stepsWhere}[${from}].extract.${name}`,
+      'would be written to the probe journal, and its name says it is a credential; extract it in a login step (one that sends {{account.pin}}), whose output is never journaled',
+    );
+  }
+  const fingerprint = createHash('sha256').update(JSON.stringify(i.steps)).digest('hex').slice(0, 16);
+  return {
+    stepIndex,
+    idempotent: moneyStep.idempotent ?? false,
+    loginSteps,
+    journaledVars: [...journaled].sort(),
+    compensationKnownBefore: knownBefore,
+    fingerprint,
+  };
+}
+
+function normalizeSafety(
+  raw: RawConfig,
+  baseDir: string,
+  checks: readonly Check[],
+  alerting: AlertingSettings,
+  problems: ConfigProblem[],
+): { journal: Config['service']['journal']; breaker: Config['service']['breaker'] } {
+  const j = raw.service.journal ?? {};
+  const b = raw.service.breaker ?? {};
+  const d = CONFIG_DEFAULTS;
+  // The embedded sandbox keeps its balances in this process: a durable journal of them would
+  // outlive the money it records. Anything else moves money that survives a crash.
+  const embeddedOnly = checks
+    .filter((c) => c.moneyMoving !== null)
+    .every((c) => /\{\{\s*sandbox\.url\s*\}\}/.test(raw.channels[c.channel]?.baseUrl ?? ''));
+  const journalPath = j.path !== undefined ? path.resolve(baseDir, j.path) : embeddedOnly ? null : path.resolve(baseDir, d.journal.path);
+  const openAfter = b.openAfter ?? d.breaker.openAfter;
+  if (openAfter < alerting.hardDownConsecutive) {
+    problems.push({
+      path: b.openAfter !== undefined ? 'service.breaker.openAfter' : 'alerting.hardDownConsecutive',
+      message: `the breaker opens after ${openAfter} failed runs, before the hard-down alert (${alerting.hardDownConsecutive} in a row) could fire; openAfter must be at least hardDownConsecutive`,
+    });
+  }
+  return {
+    journal: {
+      path: journalPath,
+      reconcileIntervalMs: wholeSeconds(j.reconcileInterval ?? d.journal.reconcileInterval, 'service.journal.reconcileInterval', 1000, problems),
+      maxAttempts: j.maxAttempts ?? d.journal.maxAttempts,
+    },
+    breaker: { openAfter, maxBackoff: b.maxBackoff ?? d.breaker.maxBackoff },
+  };
 }

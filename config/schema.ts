@@ -89,6 +89,18 @@ const StepSchema = Type.Object(
   {
     name: Id('Step name; reported as the failing step and as the `step` label.'),
     always: Type.Optional(Type.Boolean({ description: 'Run even after an earlier step failed (compensating cleanup such as a refund).' })),
+    moneyMoving: Type.Optional(
+      Type.Boolean({
+        description:
+          'Marks the one step of a money-moving flow that changes the account (the top-up, the plan change). The journal records the run as intended just before it is sent and as done once it succeeds; see docs/safety.md.',
+      }),
+    ),
+    idempotent: Type.Optional(
+      Type.Boolean({
+        description:
+          'On the moneyMoving step: the channel de-duplicates it by an id built from {{run.id}} (e.g. an order id), so after a crash reconciliation may send it again to learn its outcome before compensating.',
+      }),
+    ),
     request: Type.Object(
       {
         method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { description: 'HTTP method; GET by default.' })),
@@ -124,6 +136,14 @@ const ScheduleFields = {
   accountPool: Type.Optional(Id('Test-account pool the check leases an account from (a key of `accounts`).')),
 };
 
+const MaxAmount = Type.Optional(
+  Type.Number({
+    minimum: 0,
+    description:
+      'Largest `amount` a request of this check may carry, in the channel\'s unit (e.g. yuan); the runner refuses to send more. Required when a money-moving flow sends an amount.',
+  }),
+);
+
 const CheckSchema = Type.Object(
   {
     id: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,127}$', description: 'Unique check id; `<channel>.<transaction>` by default.' })),
@@ -134,6 +154,7 @@ const CheckSchema = Type.Object(
     flow: Type.Optional(Id('Flow (a key of `flows`) whose steps the check runs; the transaction id by default.')),
     steps: Type.Optional(Type.Array(StepSchema, { minItems: 1, description: 'Inline steps instead of a flow.' })),
     enabled: Type.Optional(Type.Boolean()),
+    maxAmount: MaxAmount,
     ...ScheduleFields,
   },
   { additionalProperties: false },
@@ -143,6 +164,7 @@ const FlowSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
     accountPool: ScheduleFields.accountPool,
+    maxAmount: MaxAmount,
     steps: Type.Array(StepSchema, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -237,6 +259,72 @@ const AlertingSchema = Type.Object(
   { additionalProperties: false, description: 'Alert rule and Alertmanager generation settings; see docs/alerting.md.' },
 );
 
+const IngestSchema = Type.Object(
+  {
+    token: Type.Optional(SecretRefSchema),
+    allowedLocations: Type.Optional(
+      Type.Array(Id('Location id'), { minItems: 1, description: 'Probing locations whose pushed results are accepted; any other location is refused (no new series). `service.location` alone by default.' }),
+    ),
+    maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most results or events in one POST (1000 by default); a larger batch is refused whole with 400.' })),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 67108864, description: 'Largest accepted request body in bytes (1048576 by default); a larger one is refused with 413.' })),
+    stateDir: Type.Optional(
+      Type.String({ minLength: 1, description: 'Folder of the collector\'s durable state (accepted ids and counter values), relative to the config file; .channel-health/collector by default.' }),
+    ),
+    dedupeWindow: Type.Optional(Duration('How long an accepted result or event id is remembered (7d by default); results older than this are refused, so none can be counted twice.')),
+  },
+  {
+    additionalProperties: false,
+    description: 'Result and event ingest (POST /api/v1/results, POST /api/v1/events); the bearer token is `token`, without it ingest is closed. See docs/agents.md and docs/events.md.',
+  },
+);
+
+const AgentSchema = Type.Object(
+  {
+    collectors: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Base URLs of the collectors every result is pushed to (each acknowledges separately); `--collector` overrides.' }),
+    ),
+    token: Type.Optional(SecretRefSchema),
+    listen: Type.Optional(Type.String({ description: 'HOST:PORT of the agent\'s own /metrics, /healthz and /readyz; 127.0.0.1:9472 by default.' })),
+    spoolDir: Type.Optional(
+      Type.String({ minLength: 1, description: 'Folder of the spool where results wait until every collector acknowledged them, relative to the config file; .channel-health/agent by default.' }),
+    ),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most results in one push (200 by default); halved while a collector says the batch is too large.' })),
+    maxBackoff: Type.Optional(Duration('Longest wait between retries of a failed push (30s by default); waits grow exponentially with jitter up to it.')),
+  },
+  { additionalProperties: false, description: '`channel-health agent`: where it pushes results and how it spools them. See docs/agents.md.' },
+);
+
+const JournalSchema = Type.Object(
+  {
+    path: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'SQLite file of the probe journal, relative to the config file; .channel-health/journal.sqlite by default, or memory only when every money-moving check targets the embedded sandbox (whose balances die with the process).',
+      }),
+    ),
+    reconcileInterval: Type.Optional(Duration('How often unfinished journal entries are reconciled while running (1m by default); they are also reconciled at start.')),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Failed compensation attempts after which an entry is flagged for a human (5 by default); it is still retried.' })),
+  },
+  { additionalProperties: false, description: 'The probe journal of money-moving runs (intended → done → compensated); see docs/safety.md.' },
+);
+
+const BreakerSchema = Type.Object(
+  {
+    openAfter: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'Failed runs in a row (reason other than internal) that open a check\'s circuit breaker (5 by default).' }),
+    ),
+    maxBackoff: Type.Optional(
+      Type.Integer({
+        minimum: 2,
+        maximum: 1024,
+        description: 'While open, one scheduled firing in k runs as a trial; k starts at 2 and doubles after each failed trial up to this (8 by default).',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'Per-check circuit breaker: a hard-down channel is probed at a backed-off cadence; see docs/safety.md.' },
+);
+
 export const ConfigSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'Config format version.' }),
@@ -249,6 +337,8 @@ export const ConfigSchema = Type.Object(
         concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Most checks running at once in this process.' })),
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Recent results kept in memory for the API.' })),
         publicUrl: Type.Optional(Type.String({ description: 'Base URL of Grafana/runbooks used in alert links.' })),
+        journal: Type.Optional(JournalSchema),
+        breaker: Type.Optional(BreakerSchema),
       },
       { additionalProperties: false, description: 'How this process listens, where it probes from, and its limits.' },
     ),
@@ -264,6 +354,8 @@ export const ConfigSchema = Type.Object(
     ),
     alerting: Type.Optional(AlertingSchema),
     receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),
+    ingest: Type.Optional(IngestSchema),
+    agent: Type.Optional(AgentSchema),
   },
   { additionalProperties: false },
 );

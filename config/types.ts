@@ -78,8 +78,28 @@ export interface Check {
   timeoutMs: number;
   accountPool: string | null;
   steps: readonly Step[];
+  /** Largest JSON `amount` a request of this check may carry; null when no cap is set. */
+  maxAmount: number | null;
+  /** How a run of a money-moving transaction is journaled and compensated; null for the others. */
+  moneyMoving: MoneyMovingPlan | null;
   /** Where in the file the check came from, for messages (`checks[2]`). */
   origin: string;
+}
+
+/** Worked out once at load (docs/safety.md): which step moves money and what compensation needs. */
+export interface MoneyMovingPlan {
+  /** Index in `steps` of the step marked `moneyMoving: true`. */
+  stepIndex: number;
+  /** The channel de-duplicates that step by {{run.id}}: reconciliation may send it again. */
+  idempotent: boolean;
+  /** Steps before it that send {{account.pin}}: re-run to log in again when reconciling. */
+  loginSteps: readonly number[];
+  /** Variables the money-moving and compensating steps read that are not login output: journaled. */
+  journaledVars: readonly string[];
+  /** Variables the compensating steps read that exist before the money-moving step is sent. */
+  compensationKnownBefore: boolean;
+  /** Changes when the steps change; an entry journaled under other steps is not replayed blindly. */
+  fingerprint: string;
 }
 
 export interface Account {
@@ -90,6 +110,14 @@ export interface Account {
 export interface Receiver {
   url: string | SecretRef;
   token: SecretRef | null;
+}
+
+/** Per-check circuit breaker (synthetic/breaker.ts). */
+export interface BreakerSettings {
+  /** Failed runs in a row (reason other than internal) that open the breaker. */
+  openAfter: number;
+  /** Cap of k: while open, one scheduled firing in k runs as a trial. */
+  maxBackoff: number;
 }
 
 export type AlertSeverity = 'page' | 'warning' | 'ticket';
@@ -115,6 +143,31 @@ export interface AlertingSettings {
   alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string };
 }
 
+/** `ingest:` with defaults applied; what the result and event endpoints enforce. */
+export interface IngestSettings {
+  /** Bearer token for POST /api/v1/results and /api/v1/events; null closes ingest. */
+  token: SecretRef | null;
+  /** Locations whose results are accepted; ascending, distinct. */
+  allowedLocations: readonly string[];
+  maxBatch: number;
+  maxBodyBytes: number;
+  /** Absolute folder of the collector's durable state. */
+  stateDir: string;
+  dedupeWindowMs: number;
+}
+
+/** `agent:` with defaults applied. */
+export interface AgentSettings {
+  /** Collector base URLs without a trailing slash; empty when only `--collector` gives them. */
+  collectors: readonly string[];
+  token: SecretRef | null;
+  listen: { host: string; port: number };
+  /** Absolute folder of the spool. */
+  spoolDir: string;
+  batchSize: number;
+  maxBackoffMs: number;
+}
+
 export interface Config {
   /** The file the config was read from (as given), for messages and generated-file headers. */
   source: string;
@@ -128,6 +181,9 @@ export interface Config {
     concurrency: number;
     resultsRetained: number;
     publicUrl: string;
+    /** The probe journal; `path` is absolute, or null for a memory-only journal. */
+    journal: { path: string | null; reconcileIntervalMs: number; maxAttempts: number };
+    breaker: BreakerSettings;
   };
   tiers: readonly Tier[];
   backends: readonly Backend[];
@@ -137,4 +193,6 @@ export interface Config {
   accounts: Readonly<Record<string, readonly Account[]>>;
   alerting: AlertingSettings;
   receivers: Readonly<Record<string, Receiver>>;
+  ingest: IngestSettings;
+  agent: AgentSettings;
 }
