@@ -46,7 +46,9 @@ export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opt
 /** A server with only the sandbox, under /sandbox; the caller listens (or injects). */
 export function buildSandboxApp(opts: SandboxOptions & { logger?: FastifyBaseLogger }): FastifyInstance {
   const { logger, ...sandbox } = opts;
-  const app = Fastify(logger ? { loggerInstance: logger } : {}) as unknown as FastifyInstance;
+  // A closing sandbox drops every connection, including ones a client opened but never used
+  // (undici keeps a spare after an aborted request); otherwise close() waits for the client.
+  const app = Fastify({ forceCloseConnections: true, ...(logger ? { loggerInstance: logger } : {}) }) as unknown as FastifyInstance;
   void app.register(sandboxPlugin, { ...sandbox, prefix: SANDBOX_PREFIX });
   return app;
 }
