@@ -71,8 +71,11 @@ export function failuresByStepExpr(config: Config, window: string): string {
     if (!check) continue;
     const names = check.steps.filter((st) => !st.always).map((st) => st.name);
     const scope: Matchers = [['transaction', t.id], ...PROBE];
-    const reached = (step: string) => sumIncrease(`${METRIC.stepDuration}_count`, [...scope, ['step', step]], window, []);
-    const succeeded = `(${sumIncrease(METRIC.probeRuns, scope, window, [])} - ${sumIncrease(METRIC.probeFailures, scope, window, [])})`;
+    const runs = sumIncrease(METRIC.probeRuns, scope, window, []);
+    // A step's histogram exists only once the step has run: a step never reached counts 0, but
+    // only while the transaction is selected, so the other transactions' terms stay empty.
+    const reached = (step: string) => `(${sumIncrease(`${METRIC.stepDuration}_count`, [...scope, ['step', step]], window, [])} or 0 * ${runs})`;
+    const succeeded = `(${runs} - ${sumIncrease(METRIC.probeFailures, scope, window, [])})`;
     names.forEach((step, i) => {
       const next = names[i + 1];
       const stoppedHere = `clamp_min(${reached(step)} - ${next === undefined ? succeeded : reached(next)}, 0)`;

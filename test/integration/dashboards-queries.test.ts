@@ -1,0 +1,341 @@
+// Every query of every generated dashboard, run through a real Prometheus's HTTP API with the
+// template variables filled in: it must parse and return data. Prometheus scrapes a running
+// `channel-health run` (1 s probes, a billing outage injected in its sandbox) with the recording
+// and alerting rules generated from the same config, so the recording-rule panels, the ALERTS
+// panels and the alert annotations all have something to show.
+//
+// Two stand-ins, both built from the project's own code:
+// - real customer events: the service has no ingest API yet, so a small exporter built on
+//   collector/metrics.ts (`recordEvent`) serves the two real-event counters as a second target;
+// - history: week-over-week and hour-of-day panels look back up to 14 days, which a Prometheus
+//   started a minute ago does not have. Before Prometheus starts, the service's own exposition is
+//   stretched back over 15 days (counters ramp with a daily shape up to 3 minutes ago, gauges
+//   hold) and written as TSDB blocks with promtool; the live scrape then continues those series.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
+import { generateRules, toYaml } from '../../alerts/index.js';
+import { createMetrics } from '../../collector/metrics.js';
+import { parseConfig, type Config } from '../../config/index.js';
+import { generateDashboards } from '../../dashboards/generate.js';
+import { REPO_ROOT, freePort, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
+import { readFileSync } from 'node:fs';
+
+const run = promisify(execFile);
+const DAY = 86_400;
+const HISTORY_DAYS = 15;
+const HISTORY_STEP = 900;
+
+/**
+ * The shipped config cut down and sped up: channels web and wechat (a channel the shipped config
+ * does not have), transactions balance_query and bill_query (billing), other_query and
+ * roaming_pack (a transaction the shipped config does not have), probes every second.
+ */
+function testConfigText(): string {
+  const doc = parseDocument(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'));
+  const keep = (section: string, ids: string[]) => {
+    const map = doc.get(section) as { items: Array<{ key: { value: string } }> };
+    for (const item of [...map.items]) if (!ids.includes(item.key.value)) doc.deleteIn([section, item.key.value]);
+  };
+  keep('channels', ['web']);
+  doc.setIn(['channels', 'wechat'], doc.createNode({ description: 'WeChat mini program', transport: 'http', baseUrl: '{{sandbox.url}}/channels/wechat', rateLimitPerSecond: 200, capacityPerSecond: 50, businessCode: { path: '$.code', success: ['0000'] } }));
+  doc.setIn(['channels', 'web', 'rateLimitPerSecond'], 200);
+  keep('transactions', ['balance_query', 'bill_query', 'other_query']);
+  doc.setIn(['transactions', 'roaming_pack'], doc.createNode({ description: 'Roaming pack query', tier: 'noncore', backends: ['crm'], latencyThresholdMs: 2500 }));
+  keep('flows', ['balance_query', 'bill_query', 'other_query']);
+  doc.setIn(['flows', 'roaming_pack'], (doc.getIn(['flows', 'other_query']) as { clone(): unknown }).clone());
+  doc.setIn(['checkDefaults', 'interval'], '1s');
+  doc.setIn(['checkDefaults', 'timeout'], '900ms');
+  return doc.toString();
+}
+
+interface QueryResult {
+  resultType: string;
+  result: Array<{ metric: Record<string, string>; value: [number, string] }>;
+}
+
+async function instant(prometheusUrl: string, query: string): Promise<QueryResult> {
+  const res = await fetch(`${prometheusUrl}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query }) });
+  const body = (await res.json()) as { status: string; error?: string; data?: QueryResult };
+  if (body.status !== 'success' || !body.data) throw new Error(`${body.error ?? res.status}\n  in: ${query}`);
+  return body.data;
+}
+
+/** Grafana's interpolation, for the values a person would pick. */
+function interpolate(expr: string, vars: Readonly<Record<string, string>>): string {
+  return expr.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (whole, braced: string | undefined, bare: string | undefined) => {
+    const name = (braced ?? bare) as string;
+    const value = vars[name];
+    if (value === undefined) throw new Error(`no value for $${name} in ${expr}`);
+    return value;
+  });
+}
+
+/** Stand-in for the channel systems' real-event feed: the contract's own counters, served over HTTP. */
+async function startEventExporter(config: Config, failing: () => boolean): Promise<{ target: string; stop: () => Promise<void> }> {
+  const registry = new Registry();
+  const metrics = createMetrics(registry, config, { version: 'events-stand-in' });
+  const billing = new Set(config.transactions.filter((t) => t.backends.includes('billing')).map((t) => t.id));
+  let tick = 0;
+  const timer = setInterval(() => {
+    tick++;
+    for (const c of config.channels) {
+      for (const t of config.transactions) {
+        // Billing transactions fail half the time while billing is down; everything else one in twenty.
+        const ok = billing.has(t.id) && failing() ? tick % 2 === 0 : tick % 20 !== 0;
+        metrics.recordEvent({ channel: c.id, transaction: t.id, ok, reason: ok ? null : billing.has(t.id) ? 'business_error' : 'timeout' });
+      }
+    }
+  }, 100);
+  const server: Server = createServer((_req, res) => {
+    void Promise.all([registry.getSingleMetricAsString('channel_health_transactions_total'), registry.getSingleMetricAsString('channel_health_transaction_failures_total')]).then((parts) => {
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(`${parts.join('\n')}\n`);
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    target: `127.0.0.1:${port}`,
+    stop: async () => {
+      clearInterval(timer);
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** Daily load shape for the history: busiest around 14:00 UTC, quietest around 02:00. */
+const dailyWeight = (t: number) => 1 + 0.8 * Math.sin((2 * Math.PI * (((t % DAY) / 3600) - 8)) / 24);
+
+/**
+ * 15 days of history for every channel_health_ series in `expositions` (target → text), as
+ * OpenMetrics per UTC day, turned into 24-hour TSDB blocks by promtool; returns the TSDB folder.
+ */
+async function backfill(expositions: ReadonlyArray<{ target: string; text: string }>, dir: string, now: number): Promise<string> {
+  const end = Math.floor((now - 180) / HISTORY_STEP) * HISTORY_STEP;
+  const times: number[] = [];
+  for (let t = end - HISTORY_DAYS * DAY; t <= end; t += HISTORY_STEP) times.push(t);
+  const cumulative: number[] = [];
+  times.forEach((t, i) => cumulative.push((cumulative[i - 1] ?? 0) + (i === 0 ? 0 : dailyWeight(t))));
+  const total = cumulative.at(-1) as number;
+
+  // family → series text → value; families keep their samples together as OpenMetrics requires.
+  const families = new Map<string, { type: string; series: Array<{ name: string; labels: string; value: number }> }>();
+  for (const { target, text } of expositions) {
+    for (const line of text.split('\n')) {
+      const m = /^(channel_health_[a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!m) continue;
+      const [, name, labels = '', value] = m as unknown as [string, string, string | undefined, string];
+      const suffix = /_(total|bucket|count|sum)$/.exec(name)?.[1];
+      const family = suffix === 'total' ? name.slice(0, -6) : suffix ? name.slice(0, -(suffix.length + 1)) : name;
+      const type = suffix === 'total' ? 'counter' : suffix ? 'histogram' : 'gauge';
+      if (!families.has(family)) families.set(family, { type, series: [] });
+      const all = `job="channel-health",instance="${target}"${labels ? `,${labels}` : ''}`;
+      families.get(family)?.series.push({ name, labels: all, value: Number(value) });
+    }
+  }
+  const files: string[] = [];
+  const byDay = new Map<number, number[]>();
+  times.forEach((t, i) => {
+    const day = Math.floor(t / DAY);
+    if (!byDay.has(day)) byDay.set(day, []);
+    byDay.get(day)?.push(i);
+  });
+  for (const [day, indexes] of byDay) {
+    let text = '';
+    for (const [family, { type, series }] of families) {
+      text += `# TYPE ${family} ${type}\n`;
+      for (const s of series) {
+        const cumulativeSeries = type !== 'gauge';
+        // Counters grow to 50× their live value over the fortnight (and restart low with the live process).
+        for (const i of indexes) text += `${s.name}{${s.labels}} ${cumulativeSeries ? Math.round(s.value * 50 * ((cumulative[i] as number) / total)) : s.value} ${times[i]}\n`;
+      }
+    }
+    const file = path.join(dir, `day-${day}.om`);
+    await writeFile(file, `${text}# EOF\n`);
+    files.push(file);
+  }
+  const storage = path.join(dir, 'tsdb');
+  await mkdir(storage, { recursive: true });
+  for (let i = 0; i < files.length; i += 2) {
+    await Promise.all(files.slice(i, i + 2).map((f) => run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=24h', f, storage], { timeout: 60_000 })));
+  }
+  return storage;
+}
+
+describe('every dashboard query against real Prometheus', () => {
+  let dir: string;
+  let config: Config;
+  let svc: Managed | undefined;
+  let prom: Managed | undefined;
+  let events: { target: string; stop: () => Promise<void> } | undefined;
+  let billingDown = false;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ch-dash-'));
+    const text = testConfigText();
+    await writeFile(path.join(dir, 'config.yaml'), text);
+    config = parseConfig(text, 'config.yaml');
+    svc = await startService({ configFile: path.join(dir, 'config.yaml') });
+    events = await startEventExporter(config, () => billingDown);
+
+    const res = await fetch(`${svc.url}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 600 }) });
+    expect(res.status, await res.clone().text()).toBe(201);
+    billingDown = true;
+    // Let the outage reach hard down (3 runs in a row) before the history is taken from the exposition.
+    await new Promise((r) => setTimeout(r, 4000));
+
+    const expositions = await Promise.all(
+      [svc.url.replace('http://', ''), events.target].map(async (target) => ({ target, text: await (await fetch(`http://${target}/metrics`)).text() })),
+    );
+    const storage = await backfill(expositions, dir, Date.now() / 1000);
+
+    // Rule groups are evaluated at the test's 1 s instead of their own intervals: a 5-minute group
+    // could otherwise first run minutes after Prometheus starts.
+    const rules = generateRules(config);
+    const fast = (groups: Array<{ interval?: string }>) => groups.map(({ interval: _interval, ...g }) => g);
+    await writeFile(path.join(dir, 'recording.yml'), toYaml({ groups: fast(rules.recording) }));
+    await writeFile(path.join(dir, 'alerting.yml'), toYaml({ groups: fast(rules.alerting) }));
+    prom = await startPrometheus({
+      targets: expositions.map((e) => e.target),
+      scrapeInterval: '1s',
+      ruleFiles: [path.join(dir, 'recording.yml'), path.join(dir, 'alerting.yml')],
+      storagePath: storage,
+      extraArgs: ['--storage.tsdb.retention.time=60d'],
+    });
+    const url = prom.url;
+    // Ready when the rules see the outage: evidence, spreading, alerts firing, budgets recorded.
+    await waitFor(
+      async () => {
+        const checks = await Promise.all([
+          instant(url, 'channel_health:backend_failing_channels:any_window >= 2'),
+          instant(url, 'ALERTS{alertname="ChannelHealthHardDown", alertstate="firing"}'),
+          instant(url, 'channel_health:event_error_budget_remaining:30d'),
+          instant(url, 'channel_health:probe_error_budget_remaining:30d'),
+          instant(url, 'channel_health:event_burn_rate_by_transaction:rate5m'),
+        ]);
+        return checks.every((c) => c.result.length > 0) ? true : undefined;
+      },
+      45_000,
+      'the rules to see the billing outage',
+      500,
+    );
+  }, 110_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+    await events?.stop();
+    await svc?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // Values a person would pick; the second set uses All and a multi-value selection.
+  const variableSets: Array<Record<string, string>> = [
+    { transaction: 'balance_query', channel: 'web', location: 'local', tier: 'core' },
+    { transaction: 'bill_query', channel: '(web|wechat)', location: '.*', tier: '.*' },
+  ];
+  const ranges = { __rate_interval: '1m', __interval: '15s' };
+  /** `$__range` is the dashboard's own default time range (now-7d → 7d), as when it is opened. */
+  const rangeOf = (d: { time: { from: string } }) => d.time.from.replace(/^now-/, '');
+
+  it('runs every panel query and annotation: each parses and returns data with a number in it', async () => {
+    const url = (prom as Managed).url;
+    const files = generateDashboards(config);
+    let count = 0;
+    const failures: string[] = [];
+    for (const file of files) {
+      const d = JSON.parse(file.content) as { uid: string; time: { from: string }; panels: Array<{ title: string; type: string; targets?: Array<{ refId: string; expr: string }> }>; annotations: { list: Array<{ name: string; expr?: string }> } };
+      const queries = [
+        ...d.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `${d.uid} / ${p.title} / ${t.refId}`, expr: t.expr }))),
+        ...d.annotations.list.flatMap((a) => (a.expr ? [{ where: `${d.uid} / annotation ${a.name}`, expr: a.expr }] : [])),
+      ];
+      for (const q of queries) {
+        const sets = /\$(transaction|channel|location|tier)\b/.test(q.expr) ? variableSets : [{}];
+        for (const vars of sets) {
+          const expr = interpolate(q.expr, { ...ranges, __range: rangeOf(d), ...vars });
+          count++;
+          try {
+            const data = await instant(url, expr);
+            const finite = data.result.filter((r) => Number.isFinite(Number(r.value[1])));
+            if (data.resultType !== 'vector' || data.result.length === 0) failures.push(`${q.where} ${JSON.stringify(vars)}: no data\n  ${expr}`);
+            else if (finite.length === 0) failures.push(`${q.where} ${JSON.stringify(vars)}: only NaN/Inf\n  ${expr}`);
+          } catch (err) {
+            failures.push(`${q.where} ${JSON.stringify(vars)}: ${(err as Error).message}`);
+          }
+        }
+      }
+    }
+    expect(failures, failures.join('\n')).toEqual([]);
+    expect(count).toBeGreaterThan(80);
+  }, 60_000);
+
+  it('fills the template variables from the data: label_values queries return the configured values', async () => {
+    const url = (prom as Managed).url;
+    const detail = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('transaction-detail.json'))?.content as string) as { templating: { list: Array<{ name: string; query?: string }> } };
+    for (const v of detail.templating.list.filter((x) => typeof x.query === 'string' && x.query.startsWith('label_values('))) {
+      const m = /^label_values\((.*), ([a-z_]+)\)$/.exec(interpolate(v.query as string, { transaction: 'balance_query' })) as RegExpExecArray;
+      const res = await fetch(`${url}/api/v1/label/${m[2]}/values?${new URLSearchParams({ 'match[]': m[1] as string })}`);
+      const values = ((await res.json()) as { data: string[] }).data;
+      const expected = { transaction: config.transactions.map((t) => t.id), channel: config.channels.map((c) => c.id), location: ['local'] }[v.name];
+      expect(values.sort(), v.name).toEqual([...(expected ?? [])].sort());
+    }
+  });
+
+  it('shows every configured pair on the NOC grid, the new channel and transaction included, coloured by the outage', async () => {
+    const noc = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('noc-overview.json'))?.content as string) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const grid = noc.panels.find((p) => p.title === 'Status vs objective (probes)')?.targets?.[0]?.expr as string;
+    const data = await instant((prom as Managed).url, grid);
+    const cells = new Map(data.result.map((r) => [`${r.metric.channel}/${r.metric.transaction}`, Number(r.value[1])]));
+    const pairs = config.channels.flatMap((c) => config.transactions.map((t) => `${c.id}/${t.id}`));
+    expect([...cells.keys()].sort()).toEqual(pairs.sort());
+    expect(pairs).toContain('wechat/roaming_pack');
+    for (const c of config.channels) {
+      // Billing is down: its transactions are FAILING (2) everywhere.
+      expect(cells.get(`${c.id}/balance_query`), `${c.id}/balance_query`).toBe(2);
+      expect(cells.get(`${c.id}/bill_query`), `${c.id}/bill_query`).toBe(2);
+      expect(cells.get(`${c.id}/roaming_pack`), `${c.id}/roaming_pack`).toBeLessThan(2);
+    }
+  });
+
+  it('attributes failed runs to the failing step, adding up to the failed runs', { timeout: 40_000 }, async () => {
+    const detail = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('transaction-detail.json'))?.content as string) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const expr = detail.panels.find((p) => p.title === 'Failed runs by failing step')?.targets?.[0]?.expr as string;
+    const url = (prom as Managed).url;
+    const failedIn2m = async (transaction: string) => Number((await instant(url, `sum(increase(channel_health_probe_failures_total{transaction="${transaction}"}[2m]))`)).result[0]?.value[1]);
+    // Enough live failures in the window that one run more or less does not move the ratio much.
+    await waitFor(async () => ((await failedIn2m('balance_query')) >= 20 ? true : undefined), 20_000, '20 failed runs in 2 minutes');
+    for (const transaction of ['balance_query', 'bill_query']) {
+      const bySteps = await instant(url, interpolate(expr, { ...ranges, __range: '2m', transaction, channel: '.*', location: '.*' }));
+      const steps = config.checks.find((c) => c.transaction === transaction)?.steps.filter((s) => !s.always).map((s) => s.name) ?? [];
+      expect(bySteps.result.map((r) => r.metric.step).sort(), transaction).toEqual([...steps].sort());
+      expect(new Set(bySteps.result.map((r) => r.metric.transaction))).toEqual(new Set([transaction]));
+      const attributed = bySteps.result.reduce((s, r) => s + Number(r.value[1]), 0);
+      const failed = await failedIn2m(transaction);
+      expect(failed, transaction).toBeGreaterThanOrEqual(20);
+      expect(attributed / failed, transaction).toBeGreaterThan(0.8);
+      expect(attributed / failed, transaction).toBeLessThan(1.2);
+      // Billing answers errors, so the run stops at the first step that needs billing, never at login.
+      const worst = bySteps.result.reduce((a, b) => (Number(b.value[1]) > Number(a.value[1]) ? b : a));
+      expect(worst.metric.step, transaction).not.toBe('login');
+    }
+  });
+
+  it('spreads the week over the hours of the day on the capacity dashboard, peak in the afternoon', async () => {
+    const weekly = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('weekly-capacity.json'))?.content as string) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const grid = weekly.panels.find((p) => p.title.startsWith('Average transactions by channel and hour'))?.targets?.[0]?.expr as string;
+    const data = await instant((prom as Managed).url, interpolate(grid, { __range: '7d' }));
+    for (const c of config.channels) {
+      const hours = data.result.filter((r) => r.metric.channel === c.id);
+      expect(hours.length, c.id).toBe(24);
+      // The history's load peaks around 14:00 UTC and bottoms out around 02:00.
+      const at = (h: string) => Number(hours.find((r) => r.metric.hour === h)?.value[1]);
+      expect(at('14'), c.id).toBeGreaterThan(at('02'));
+    }
+  });
+});
