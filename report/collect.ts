@@ -95,6 +95,9 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
   const bucketSeconds = bucketMs / 1000;
   const series = await client.range(loadQuery(loadBasis, bucketSeconds), (previous.fromMs + bucketMs) / 1000, endSeconds, bucketSeconds);
   const channelLoads = loadByChannel(order.channels, series, current, before, loadBasis, period, previous, bucketSeconds, config);
+  if (loadBasis === 'probe' && channelLoads.some((c) => c.capacityPerSecond !== null)) {
+    notes.push('Headroom and time to capacity are not computed: capacity is customer transactions per second, and probe runs are not customer load.');
+  }
 
   progress('alerts that fired');
   const alertSeries = await client.samples(alertsQuery(rangeSeconds), endSeconds);
@@ -212,7 +215,9 @@ function displayOrder(config: Config | null, periods: PeriodOutcomes[]): Display
 function successRows(order: DisplayOrder, current: PeriodOutcomes, before: PeriodOutcomes, objectives: Map<string, number>): { rows: SuccessRow[]; transactions: SuccessRow[] } {
   const rows: SuccessRow[] = [];
   const transactions: SuccessRow[] = [];
-  const has = (k: string) => [current.real, current.probe, before.real, before.probe].some((m) => m.has(k));
+  // Real-event series exist at zero for every configured channel × transaction; a pair is reported
+  // when a probe checks it or real customers used it, not merely because the config allows it.
+  const has = (k: string) => current.probe.has(k) || before.probe.has(k) || (current.real.get(k)?.total ?? 0) > 0 || (before.real.get(k)?.total ?? 0) > 0;
   for (const transaction of order.transactions) {
     const tier = current.tiers.get(transaction) ?? before.tiers.get(transaction) ?? '';
     const objective = objectives.get(transaction) ?? null;
@@ -342,6 +347,8 @@ function loadByChannel(
     const peak = peakBucket(points.filter(([t]) => t > fromSeconds), bucketSeconds);
     const previousPeak = peakBucket(points.filter(([t]) => t <= fromSeconds), bucketSeconds);
     const capacity = config?.channels.find((c) => c.id === channel)?.capacityPerSecond ?? null;
+    // Capacity is sized for customers; comparing it with the probe schedule would flatter every channel.
+    const against = basis === 'real' ? capacity : null;
     out.push({
       channel,
       total,
@@ -351,10 +358,10 @@ function loadByChannel(
       previousPeak,
       peakChange: relativeChange(peak?.perSecond ?? null, previousPeak?.perSecond ?? null),
       capacityPerSecond: capacity,
-      headroomPerSecond: capacity === null ? null : round(capacity - (peak?.perSecond ?? 0)),
-      utilisation: capacity === null ? null : round((peak?.perSecond ?? 0) / capacity),
+      headroomPerSecond: against === null ? null : round(against - (peak?.perSecond ?? 0)),
+      utilisation: against === null ? null : round((peak?.perSecond ?? 0) / against),
       // Trends are fitted on daily peaks, which an hour-bucketed series is needed for.
-      trend: projectTrend(bucketSeconds === 3600 ? dailyPeaks(points, previous.fromMs / 1000, bucketSeconds) : [], capacity),
+      trend: projectTrend(bucketSeconds === 3600 ? dailyPeaks(points, previous.fromMs / 1000, bucketSeconds) : [], against),
     });
   }
   return out;

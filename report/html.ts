@@ -182,7 +182,7 @@ function loadSection(r: Report): string {
     groups: withCapacity.map((c) => ({ label: c.channel, values: [c.utilisation] })),
     format: (v) => f.percent(v, 1),
     reference: { value: 1, label: 'capacity' },
-    empty: 'no channel has capacityPerSecond in the config',
+    empty: r.load.basis === 'real' ? 'no channel has capacityPerSecond in the config' : 'no headroom: probe runs are not customer load',
   });
   return section(
     'load',

@@ -36,9 +36,12 @@ export function formatUtcOffset(minutes: number): string {
   return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
-/** `2026-11-16 14:00` on the local business clock. */
+/** `2026-11-16 14:00` on the local business clock; seconds only when there are any. */
 export function formatLocal(ms: number, utcOffsetMinutes: number): string {
-  return new Date(ms + utcOffsetMinutes * MINUTE).toISOString().slice(0, 16).replace('T', ' ');
+  return new Date(ms + utcOffsetMinutes * MINUTE)
+    .toISOString()
+    .slice(0, ms % MINUTE === 0 ? 16 : 19)
+    .replace('T', ' ');
 }
 
 /** Monday 00:00 (UTC) of ISO week 1 of `year`: the week holding 4 January. */

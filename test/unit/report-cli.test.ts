@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runReport, type ReportDeps } from '../../cli/report.js';
 import type { FetchLike, Report } from '../../report/index.js';
-import { freePort } from '../support/processes.js';
+import { freePort, REPO_ROOT } from '../support/processes.js';
 
 const NOW = Date.parse('2026-11-23T14:00:00Z');
 
@@ -148,6 +148,8 @@ describe('channel-health report: Prometheus failures exit 1 and name the server'
 describe('channel-health report: probes only', () => {
   const probesOnly = fakePrometheus([
     [/increase\(channel_health_probe_runs_total\[604800s\]\)/, () => vector([[{ channel: 'web', transaction: 'topup', tier: 'core' }, 20_160]])],
+    // The zero series every configured pair has: no row may come of them alone.
+    [/increase\(channel_health_transactions_total\[604800s\]\)/, () => vector([[{ channel: 'sms', transaction: 'topup', tier: 'core' }, 0]])],
     [/increase\(channel_health_probe_failures_total\[604800s\]\)/, () => vector([[{ channel: 'web', transaction: 'topup', tier: 'core', reason: 'business_error' }, 12]])],
     [/channel_health_objective_ratio/, () => vector([[{ transaction: 'topup', tier: 'core' }, 0.9998]])],
     [
@@ -160,16 +162,21 @@ describe('channel-health report: probes only', () => {
   ]);
 
   it('falls back to probe runs, says so, and escapes what Prometheus returns', async () => {
-    const r = await report(['--prometheus', 'http://prom.example:9090', '--week', '2026-W47', '--format', 'json,html'], probesOnly);
+    const shipped = path.join(REPO_ROOT, 'channel-health.yaml');
+    const r = await report(['--prometheus', 'http://prom.example:9090', '--week', '2026-W47', '--format', 'json,html', '--config', shipped], probesOnly);
     expect(r.err).not.toMatch(/CH_/);
     expect(r.code).toBe(0);
     expect(r.written.sort()).toEqual(['channel-health-report-2026-W47.html', 'channel-health-report-2026-W47.json']);
     expect(r.out.trim().split('\n')).toHaveLength(2);
-    expect(r.err).toMatch(/no --config and no channel-health.yaml here|using channel-health.yaml/);
     const json = JSON.parse(await readFile(path.join(dir, 'out/channel-health-report-2026-W47.json'), 'utf8')) as Report;
+    expect(json.config).toBe(shipped);
     expect(json.loadBasis).toBe('probe');
     expect(json.notes.join('\n')).toMatch(/No real customer transactions .* measured on synthetic probe runs/);
+    expect(json.success.rows).toHaveLength(1);
     expect(json.success.rows[0]).toMatchObject({ transaction: 'topup', channel: 'web', basis: 'probe', total: 20_160, failures: 12, verdict: 'missed', topReason: 'business_error' });
+    // Capacity is customer load: probe runs are not compared with it.
+    expect(json.load.channels).toEqual([expect.objectContaining({ channel: 'web', total: 20_160, capacityPerSecond: 200, headroomPerSecond: null, utilisation: null })]);
+    expect(json.notes.join('\n')).toMatch(/Headroom and time to capacity are not computed/);
     expect(json.alerts.rows[0]?.firingSeconds).toBe(120);
     const html = await readFile(path.join(dir, 'out/channel-health-report-2026-W47.html'), 'utf8');
     expect(html).not.toContain('<script>');
