@@ -9,19 +9,24 @@ import { DATASOURCE, fallingThresholds, gridPanel, risingThresholds, tablePanel,
 import { METRIC, RECORD, burnFromSuccessRatio, objective, selector, union, withLabel, type Matchers } from './promql.js';
 import { BURN_FACTOR, RATE_WINDOWS, dashboardSettings } from './settings.js';
 
-const TIER: Matchers = [['tier', '$tier']];
+/** Every panel filters by both variables; alert links fill `transaction` (`?var-transaction=topup`). */
+const TIER: Matchers = [
+  ['tier', '$tier'],
+  ['transaction', '$transaction'],
+];
 
 /** Budget left turns amber below a quarter, red once spent (the objective missed over the window). */
 const BUDGET_THRESHOLDS = () => fallingThresholds(0, 0.25);
 
-function tierVariable(): dashboard.QueryVariableBuilder {
-  const q = `label_values(${METRIC.objective}, tier)`;
-  return new dashboard.QueryVariableBuilder('tier')
-    .label('tier')
+function allOf(label: 'tier' | 'transaction'): dashboard.QueryVariableBuilder {
+  const q = `label_values(${METRIC.objective}, ${label})`;
+  return new dashboard.QueryVariableBuilder(label)
+    .label(label)
     .datasource(DATASOURCE)
     .query(q)
     .definition(q)
     .refresh(dashboard.VariableRefresh.OnDashboardLoad)
+    .sort(dashboard.VariableSort.AlphabeticalAsc)
     .multi(true)
     .includeAll(true)
     .allValue('.*')
@@ -68,7 +73,7 @@ export function sloBudget(config: Config): dashboard.Dashboard {
     description: `Error budget per transaction and tier over the ${S} SLO window, burn rate at each alert window, and the budget over time. Generated from the config.`,
     refresh: '5m',
     from: 'now-7d',
-    variables: [tierVariable()],
+    variables: [allOf('tier'), allOf('transaction')],
   })
     .withRow(section(`Budget left over ${S}`))
     .withPanel(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { generateRecordingRules } from '../../alerts/index.js';
+import { generateAlertRules, generateRecordingRules } from '../../alerts/index.js';
 import { createMetrics } from '../../collector/metrics.js';
 import { parseConfig, type Config } from '../../config/index.js';
 import { DASHBOARD_UID, dashboardPath, DEFAULT_DATASOURCE_UID, stableJson } from '../../dashboards/dashboard.js';
@@ -122,6 +122,19 @@ describe('generated dashboards are Grafana dashboard JSON', () => {
     const detail = all.find((d) => d.uid === DASHBOARD_UID.transactionDetail) as Dashboard;
     expect(detail.templating.list.map((v) => v.name)).toEqual(['datasource', 'transaction', 'channel', 'location']);
     expect(detail.annotations.list[0]?.expr).toContain('ALERTS{alertstate="firing"');
+  });
+
+  it('is where the alerts link: every dashboard_url names a dashboard here and only variables it has', () => {
+    const rules = generateAlertRules(shipped).flatMap((g) => g.rules);
+    const links = rules.flatMap((r) => Object.values(r.annotations ?? {})).filter((v) => v.includes('/d/'));
+    expect(links.length).toBeGreaterThan(10);
+    for (const link of links) {
+      const m = /\/d\/([a-z0-9-]+)(?:\?(\S*))?/.exec(link) as RegExpExecArray;
+      const target = all.find((d) => d.uid === m[1]);
+      expect(target, link).toBeDefined();
+      const names = new Set(target?.templating.list.map((v) => v.name));
+      for (const [, name] of (m[2] ?? '').matchAll(/var-([a-z_]+)=/g)) expect(names.has(name as string), `${link}: no variable ${name}`).toBe(true);
+    }
   });
 
   it('links to the transaction detail with the variables in the URL', () => {
