@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { loadConfigFile, parseConfig, type Config } from '../../config/index.js';
 import { buildSandboxApp } from '../../sandbox/app.js';
 import { SandboxError } from '../../sandbox/errors.js';
@@ -16,8 +16,11 @@ let config: Config;
 let clock: number;
 let app: FastifyInstance;
 
-beforeEach(async () => {
+beforeAll(async () => {
   config = await loadConfigFile(path.join(REPO, 'channel-health.yaml'));
+});
+
+beforeEach(() => {
   clock = Date.UTC(2025, 5, 10, 8, 0, 0);
   app = buildSandboxApp({ config, accounts: [A, B], now: () => clock });
 });
