@@ -30,7 +30,7 @@ import { readFileSync } from 'node:fs';
 const run = promisify(execFile);
 const DAY = 86_400;
 const HISTORY_DAYS = 15;
-const HISTORY_STEP = 900;
+const HISTORY_STEP = 1800;
 
 /**
  * The shipped config cut down and sped up: channels web and wechat (a channel the shipped config
