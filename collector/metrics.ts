@@ -162,3 +162,247 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Ingest, the collector's durable state, and the agent's own metrics (docs/metrics.md,
+// "Ingest and agents"). Additions beside the v1 contract above, which they leave unchanged.
+
+export const INGEST_ENDPOINTS = ['results', 'events'] as const;
+export type IngestEndpoint = (typeof INGEST_ENDPOINTS)[number];
+export const INGEST_OUTCOMES = ['accepted', 'duplicate'] as const;
+export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+
+type Labels = Record<string, string>;
+
+export interface IngestMetrics {
+  /** Items recorded (`accepted`) or recognised as recorded before (`duplicate`). */
+  countItems(endpoint: IngestEndpoint, outcome: IngestOutcome, n: number): void;
+  /** A refused request, by the error code it was answered with (a closed set, pre-created at zero). */
+  countRefused(endpoint: IngestEndpoint, code: string): void;
+  /** Latency a channel system reported with a real event (`latencyMs`). */
+  observeEventLatency(channel: string, transaction: string, seconds: number): void;
+}
+
+/**
+ * `codes` is the closed set of error codes a refusal can carry; every endpoint × code series
+ * exists from the start, so a refused request changes values, never the series set.
+ */
+export function createIngestMetrics(registry: Registry, config: Config, codes: readonly string[]): IngestMetrics {
+  const items = new Counter({
+    name: 'channel_health_ingest_items_total',
+    help: 'Pushed results and real events taken in, by endpoint and outcome (accepted, or a duplicate of one recorded before).',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'channel_health_ingest_refused_total',
+    help: 'Ingest requests refused whole, by endpoint and error code; nothing of a refused request is recorded.',
+    labelNames: ['endpoint', 'code'] as const,
+    registers: [registry],
+  });
+  const eventLatency = new Histogram({
+    name: 'channel_health_transaction_duration_seconds',
+    help: 'Latency of real customer transactions, as reported by the channel systems (events that carry latencyMs).',
+    labelNames: ['channel', 'transaction'] as const,
+    buckets: durationBuckets(config),
+    registers: [registry],
+  });
+  const known = new Set(codes);
+  for (const endpoint of INGEST_ENDPOINTS) {
+    for (const outcome of INGEST_OUTCOMES) items.inc({ endpoint, outcome }, 0);
+    for (const code of known) refused.inc({ endpoint, code }, 0);
+  }
+  return {
+    countItems: (endpoint, outcome, n) => items.inc({ endpoint, outcome }, n),
+    countRefused: (endpoint, code) => refused.inc({ endpoint, code: known.has(code) ? code : 'CH_INTERNAL' }),
+    observeEventLatency: (channel, transaction, seconds) => eventLatency.observe({ channel, transaction }, seconds),
+  };
+}
+
+/** One change to one series, as recordResult/recordEvent make it; the unit of the durable state. */
+export interface SeriesUpdate {
+  kind: 'counter' | 'gauge' | 'histogram';
+  metric: string;
+  labels: Labels;
+  /** inc: add (counters, gauges); set: replace (gauges); observe: one histogram observation. */
+  op: 'inc' | 'set' | 'observe';
+  value: number;
+}
+
+/**
+ * What recordResult does to the series, as data, so the collector can commit it to disk before
+ * it touches the registry. It must mirror recordResult exactly: the restore test in
+ * test/unit/ingest-durable.test.ts compares a restored registry with the live one.
+ */
+export function resultUpdates(result: ProbeResult): SeriesUpdate[] {
+  const { channel, transaction, tier, location } = result;
+  const labels = { channel, transaction, tier, location };
+  const out: SeriesUpdate[] = [
+    { kind: 'counter', metric: 'channel_health_probe_runs_total', labels, op: 'inc', value: 1 },
+    { kind: 'histogram', metric: 'channel_health_probe_duration_seconds', labels: { channel, transaction, location }, op: 'observe', value: result.durationMs / 1000 },
+  ];
+  for (const step of result.steps) {
+    if (!step.skipped) out.push({ kind: 'histogram', metric: 'channel_health_probe_step_duration_seconds', labels: { channel, transaction, step: step.name, location }, op: 'observe', value: step.durationMs / 1000 });
+  }
+  out.push({ kind: 'gauge', metric: 'channel_health_probe_last_run_timestamp_seconds', labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
+  if (result.ok) {
+    out.push({ kind: 'gauge', metric: 'channel_health_probe_success', labels, op: 'set', value: 1 });
+    out.push({ kind: 'gauge', metric: 'channel_health_probe_consecutive_failures', labels, op: 'set', value: 0 });
+  } else {
+    out.push({ kind: 'counter', metric: 'channel_health_probe_failures_total', labels: { ...labels, reason: result.reason ?? 'internal' }, op: 'inc', value: 1 });
+    out.push({ kind: 'gauge', metric: 'channel_health_probe_success', labels, op: 'set', value: 0 });
+    out.push({ kind: 'gauge', metric: 'channel_health_probe_consecutive_failures', labels, op: 'inc', value: 1 });
+  }
+  return out;
+}
+
+/** What recordEvent (and observeEventLatency, when the event has a latency) do, as data. */
+export function eventUpdates(event: RealEvent & { tier: string; latencyMs: number | null }): SeriesUpdate[] {
+  const { channel, transaction, tier } = event;
+  const out: SeriesUpdate[] = [{ kind: 'counter', metric: 'channel_health_transactions_total', labels: { channel, transaction, tier }, op: 'inc', value: 1 }];
+  if (!event.ok) out.push({ kind: 'counter', metric: 'channel_health_transaction_failures_total', labels: { channel, transaction, tier, reason: event.reason ?? 'internal' }, op: 'inc', value: 1 });
+  if (event.latencyMs !== null) out.push({ kind: 'histogram', metric: 'channel_health_transaction_duration_seconds', labels: { channel, transaction }, op: 'observe', value: event.latencyMs / 1000 });
+  return out;
+}
+
+/** A series' accumulated value as the durable state keeps it. */
+export interface SeriesValue {
+  kind: SeriesUpdate['kind'];
+  metric: string;
+  labels: Labels;
+  /** Counter or gauge value; a histogram's sum. */
+  value: number;
+  /** Histograms: observations in total, and per finite upper bound (non-cumulative). */
+  count: number;
+  buckets: Readonly<Record<string, number>>;
+}
+
+interface HistogramEntry {
+  labels: Labels;
+  bucketValues: Record<string, number>;
+  sum: number;
+  count: number;
+}
+
+/**
+ * Puts persisted values back into a freshly made registry (counters are added to the zero
+ * series, gauges set). Returns the series it could not restore (a metric or bucket layout that
+ * no longer exists), which the caller logs; those start from zero like any counter reset.
+ */
+export function restoreSeries(registry: Registry, series: Iterable<SeriesValue>): SeriesValue[] {
+  const skipped: SeriesValue[] = [];
+  for (const s of series) {
+    const metric = registry.getSingleMetric(s.metric);
+    if (!metric) {
+      skipped.push(s);
+    } else if (s.kind === 'counter' && metric instanceof Counter) {
+      metric.inc(s.labels, s.value);
+    } else if (s.kind === 'gauge' && metric instanceof Gauge) {
+      metric.set(s.labels, s.value);
+    } else if (s.kind === 'histogram' && metric instanceof Histogram) {
+      if (!restoreHistogram(metric, s)) skipped.push(s);
+    } else {
+      skipped.push(s);
+    }
+  }
+  return skipped;
+}
+
+// prom-client has no public way to set a histogram's buckets (observe() adds one at a time), so
+// the restore writes its per-series entry, the same object observe() updates. The durable-state
+// test fails loudly if a prom-client upgrade changes that shape.
+function restoreHistogram(histogram: Histogram, s: SeriesValue): boolean {
+  const internals = histogram as unknown as { hashMap: Record<string, HistogramEntry> };
+  const find = () => Object.values(internals.hashMap).find((e) => sameLabels(e.labels, s.labels));
+  let entry = find();
+  if (!entry) {
+    histogram.zero(s.labels);
+    entry = find();
+  }
+  if (!entry || typeof entry.sum !== 'number' || typeof entry.count !== 'number' || typeof entry.bucketValues !== 'object') {
+    throw new Error('prom-client histogram internals are not as expected; durable state cannot be restored');
+  }
+  const target = entry;
+  if (!Object.keys(s.buckets).every((le) => le in target.bucketValues)) return false;
+  for (const [le, n] of Object.entries(s.buckets)) target.bucketValues[le] = (target.bucketValues[le] ?? 0) + n;
+  target.sum += s.value;
+  target.count += s.count;
+  return true;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+export interface AgentMetrics {
+  readonly registry: Registry;
+  /** A result is on disk in the spool: it counts as produced from now on. */
+  countProduced(n: number): void;
+  setPending(collector: string, n: number): void;
+  countPush(collector: string, outcome: 'ok' | 'failed'): void;
+  /** Results a collector refused for good (an unknown label, out of its window): dropped, logged. */
+  countRefused(collector: string, n: number): void;
+}
+
+export interface AgentMetricsOptions {
+  version: string;
+  collectors: readonly string[];
+  /** Results produced before this start (kept in the spool), so the counter survives restarts. */
+  producedBefore: number;
+  /** Seconds the oldest result waiting for this collector has waited; null when none waits. */
+  oldestPendingAgeSeconds: (collector: string) => number | null;
+}
+
+/** The agent's /metrics: its own delivery state only; probe outcomes are exported by collectors. */
+export function createAgentMetrics(registry: Registry, options: AgentMetricsOptions): AgentMetrics {
+  const produced = new Counter({
+    name: 'channel_health_agent_results_total',
+    help: 'Probe results this agent produced (written to its spool); kept across restarts.',
+    registers: [registry],
+  });
+  const pending = new Gauge({
+    name: 'channel_health_agent_spool_pending',
+    help: 'Results in the spool not yet acknowledged by the collector.',
+    labelNames: ['collector'] as const,
+    registers: [registry],
+  });
+  const pushes = new Counter({
+    name: 'channel_health_agent_pushes_total',
+    help: 'Batches pushed to a collector, by outcome (ok: acknowledged; failed: retried later).',
+    labelNames: ['collector', 'outcome'] as const,
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'channel_health_agent_results_refused_total',
+    help: 'Results a collector refused for good (unknown label, out of its window); dropped from the spool for that collector.',
+    labelNames: ['collector'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'channel_health_agent_oldest_pending_age_seconds',
+    help: 'How long the oldest result waiting for the collector has waited; 0 when none waits.',
+    labelNames: ['collector'] as const,
+    registers: [registry],
+    collect() {
+      for (const collector of options.collectors) this.set({ collector }, options.oldestPendingAgeSeconds(collector) ?? 0);
+    },
+  });
+  new Gauge({ name: 'channel_health_build_info', help: 'Always 1; the version label says which build is running.', labelNames: ['version'] as const, registers: [registry] }).set(
+    { version: options.version },
+    1,
+  );
+  produced.inc(options.producedBefore);
+  for (const collector of options.collectors) {
+    pending.set({ collector }, 0);
+    refused.inc({ collector }, 0);
+    for (const outcome of ['ok', 'failed'] as const) pushes.inc({ collector, outcome }, 0);
+  }
+  return {
+    registry,
+    countProduced: (n) => produced.inc(n),
+    setPending: (collector, n) => pending.set({ collector }, n),
+    countPush: (collector, outcome) => pushes.inc({ collector, outcome }),
+    countRefused: (collector, n) => refused.inc({ collector }, n),
+  };
+}
