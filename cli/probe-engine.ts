@@ -4,6 +4,7 @@
 // composition lives here once instead of drifting apart in two commands.
 import { randomBytes } from 'node:crypto';
 import { secretReader, type Config, type SecretReader } from '../config/index.js';
+import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
 import { TestAccountPool } from '../synthetic/accounts.js';
 import { PROBERS } from '../synthetic/probers/index.js';
@@ -46,6 +47,8 @@ export interface ProbeEngineOptions {
   log: Logger;
   /** Receives every result exactly once, scheduled or manual. */
   onResult: (result: ProbeResult) => void;
+  /** Journal and breakers (journal/probe-safety.ts); opened here, and closed on stop, when not given. */
+  safety?: ProbeSafety;
 }
 
 export interface ProbeEngine {
@@ -54,9 +57,10 @@ export interface ProbeEngine {
   stop(): Promise<void>;
 }
 
-/** Builds the runner and scheduler and starts firing checks. */
+/** Builds the runner and scheduler, reconciles the probe journal, and starts firing checks. */
 export async function startProbeEngine(options: ProbeEngineOptions): Promise<ProbeEngine> {
   const { config, setup, log } = options;
+  const safety = options.safety ?? openProbeSafety(config, log);
   const rateLimiters = new Map<string, ChannelRateLimiter>();
   for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
   const runner = createRunner({
@@ -66,10 +70,28 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
     rateLimiters,
     sandboxUrl: options.sandboxUrl,
     location: config.service.location,
+    ...(safety.journal ? { journal: safety.journal } : {}),
+    breakers: safety.breakers,
+    log,
   });
-  const scheduler = new Scheduler({ checks: config.checks, runner, concurrency: config.service.concurrency, log, onResult: options.onResult });
+  // Runs a crash left unfinished are compensated before new ones start on the same accounts.
+  await safety.startReconciling(runner);
+  const scheduler = new Scheduler({
+    checks: config.checks,
+    runner,
+    concurrency: config.service.concurrency,
+    log,
+    onResult: options.onResult,
+    admit: (checkId) => safety.breakers.admit(checkId),
+  });
   scheduler.start();
-  return { scheduler, stop: () => scheduler.stop() };
+  return {
+    scheduler,
+    stop: async () => {
+      await scheduler.stop();
+      if (options.safety === undefined) await safety.stop();
+    },
+  };
 }
 
 /**

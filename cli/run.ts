@@ -8,6 +8,8 @@ import { createMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
 import { createResultSink } from '../collector/result-sink.js';
 import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
+import { JournalError } from '../journal/errors.js';
+import { openProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
@@ -48,6 +50,10 @@ export const main: CommandMain = async (args, io) => {
       return EXIT.badInput;
     }
     if (err instanceof UsageError) throw err;
+    if (err instanceof JournalError) {
+      io.stderr.write(`${err.code}: ${err.message}\n`);
+      return EXIT.failed;
+    }
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
       io.stderr.write(`channel-health run: cannot listen: ${(err as Error).message}\n`);
       return EXIT.failed;
@@ -81,11 +87,24 @@ export async function startService(options: { configFile: string; listen?: strin
   const setup = prepareProbes(config, options.io.env, log);
   const adminToken = config.service.adminToken ? setup.readSecret(config.service.adminToken, 'service.adminToken') : null;
 
+  // The journal is opened (and a second process refused) before anything listens.
+  const safety = openProbeSafety(config, log);
   const registry = new Registry();
   const metrics = createMetrics(registry, config, { version: VERSION });
   const store = new ResultStore(config.service.resultsRetained);
   const sink = createResultSink(config, metrics, store);
   let scheduler: Scheduler | null = null;
+  const journal = safety.journal;
+  if (journal) metrics.observeJournal(() => journal.counts());
+  const checkById = new Map(config.checks.map((c) => [c.id, c]));
+  metrics.observeBreakers(() =>
+    safety.breakers.views().map((b) => ({
+      channel: checkById.get(b.checkId)?.channel ?? '',
+      transaction: checkById.get(b.checkId)?.transaction ?? '',
+      location: config.service.location,
+      open: b.state !== 'closed',
+    })),
+  );
 
   const app = buildCollectorApp({
     config,
@@ -98,11 +117,17 @@ export async function startService(options: { configFile: string; listen?: strin
       runState: (id) => scheduler?.runState(id),
     },
     notReadyReasons: () => (scheduler?.isRunning ? [] : ['scheduler not running']),
+    ...(journal ? { journal } : {}),
   });
   if (config.service.sandbox) {
     await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
   }
-  await app.listen({ host: listen.host, port: listen.port });
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await safety.stop();
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
@@ -113,6 +138,7 @@ export async function startService(options: { configFile: string; listen?: strin
     setup,
     sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
     log,
+    safety,
     onResult: (result) => {
       try {
         sink.accept(result);
@@ -134,6 +160,7 @@ export async function startService(options: { configFile: string; listen?: strin
       if (stopped) return;
       stopped = true;
       await engine.stop();
+      await safety.stop();
       await app.close();
       log.info('stopped');
     },

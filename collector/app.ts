@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProbeResult } from '../synthetic/result.js';
 import { CollectorError, CollectorErrors } from './errors.js';
+import { journalApi, type JournalSource } from './journal-api.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
 
@@ -26,6 +27,8 @@ export interface CollectorDeps {
   runs?: CheckRunControl;
   /** Why the process is not ready yet (empty when ready). */
   notReadyReasons: () => string[];
+  /** The probe journal of a process that runs money-moving checks: GET /api/v1/journal. */
+  journal?: JournalSource;
 }
 
 const ResultsQuery = Type.Object(
@@ -127,6 +130,8 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
       throw err;
     }
   });
+
+  if (deps.journal) void app.register(journalApi, { journal: deps.journal, authorize: (req) => requireToken(req, deps.adminToken) });
 
   return app;
 }

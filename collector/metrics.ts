@@ -24,6 +24,25 @@ export interface ChannelHealthMetrics {
   recordEvent(event: RealEvent): void;
   /** Pre-creates the zero series of a probing location (the local one is done at start). */
   addLocation(location: string): void;
+  /** Reads the probe journal's unfinished entries at every scrape (processes that probe). */
+  observeJournal(source: () => JournalPending): void;
+  /** Reads the circuit breakers' states at every scrape (processes that probe). */
+  observeBreakers(source: () => Iterable<BreakerSample>): void;
+}
+
+/** Unfinished probe-journal entries: awaiting an outcome, awaiting compensation, flagged for a human. */
+export interface JournalPending {
+  intended: number;
+  done: number;
+  flagged: number;
+}
+
+export interface BreakerSample {
+  channel: string;
+  transaction: string;
+  location: string;
+  /** Open or half-open (its one trial out): the check runs at a backed-off cadence. */
+  open: boolean;
 }
 
 export interface MetricsOptions {
@@ -108,6 +127,30 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     registers: [registry],
   });
 
+  let journalSource: (() => JournalPending) | null = null;
+  const journalPending = new Gauge({
+    name: 'channel_health_journal_pending',
+    help: 'Unfinished money-moving probe runs in the journal: intended (outcome unknown), done (compensation due), flagged (a human must look).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      if (!journalSource) return;
+      const counts = journalSource();
+      for (const state of ['intended', 'done', 'flagged'] as const) this.set({ state }, counts[state]);
+    },
+  });
+  let breakerSource: (() => Iterable<BreakerSample>) | null = null;
+  const breakerOpen = new Gauge({
+    name: 'channel_health_probe_breaker_open',
+    help: 'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
+    labelNames: ['channel', 'transaction', 'location'] as const,
+    registers: [registry],
+    collect() {
+      if (!breakerSource) return;
+      for (const b of breakerSource()) this.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
+    },
+  });
+
   buildInfo.set({ version: options.version }, 1);
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
   for (const t of config.transactions) objective.set({ transaction: t.id, tier: t.tier }, t.objective);
@@ -135,6 +178,15 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   return {
     registry,
     addLocation,
+    observeJournal(source) {
+      journalSource = source;
+      // The series exist from the first scrape, so "nothing pending" is a 0, not an absent series.
+      for (const state of ['intended', 'done', 'flagged'] as const) journalPending.set({ state }, 0);
+    },
+    observeBreakers(source) {
+      breakerSource = source;
+      for (const b of source()) breakerOpen.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
+    },
     recordResult(result) {
       const { channel, transaction, tier, location } = result;
       addLocation(location);

@@ -1,13 +1,18 @@
-// Per-channel request spacing: requests to one channel start at least 1/rate seconds apart,
-// so the cap holds in every window however large the backlog grows. No burst allowance on
-// purpose: probes must never be the reason a channel is busy.
+// Per-channel request spacing: requests to one channel start at least (1000 + guard)/rate ms
+// apart, so the cap holds in every window however large the backlog grows. No burst allowance
+// on purpose: probes must never be the reason a channel is busy. The guard is for the channel's
+// view: connect time and scheduling delay the first of `rate + 1` requests more than the last
+// now and then, and without a margin the channel would see `rate + 1` of them within a second.
+
+/** Jitter (ms) between the slot and the request reaching the channel that the cap still absorbs. */
+export const RATE_GUARD_MS = 50;
 
 export class ChannelRateLimiter {
   private nextSlot = 0;
   private readonly spacingMs: number;
 
   constructor(readonly perSecond: number, private readonly now: () => number = Date.now) {
-    this.spacingMs = 1000 / perSecond;
+    this.spacingMs = (1000 + RATE_GUARD_MS) / perSecond;
   }
 
   /** Waits for this request's slot; rejects if the signal aborts first (the slot is then wasted, never reused early). */

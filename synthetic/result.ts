@@ -49,6 +49,21 @@ export const ProbeResultSchema = Type.Object(
     /** True when an `always` (compensating) step failed; the transaction's own outcome is `ok`. */
     cleanupFailed: Type.Boolean(),
     steps: Type.Array(StepResultSchema, { maxItems: 64 }),
+    /**
+     * The check's circuit breaker (docs/safety.md), added in v1 as an optional field. `half_open`:
+     * this run was the open breaker's one trial; `skipped`: scheduled firings the open breaker
+     * skipped since the previous run (they produce no result); `after`: the state this run left.
+     */
+    breaker: Type.Optional(
+      Type.Object(
+        {
+          state: Type.Union([Type.Literal('closed'), Type.Literal('half_open')]),
+          skipped: Type.Integer({ minimum: 0 }),
+          after: Type.Union([Type.Literal('closed'), Type.Literal('open')]),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

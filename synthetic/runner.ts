@@ -1,16 +1,69 @@
 // One run of one check: lease an account, run the steps in order sharing one session and the
 // extracted variables, stop at the first failure except for `always` (compensating) steps,
 // all inside the check's deadline. Every outcome, expected or not, becomes a ProbeResult.
+// A money-moving check is journaled around its money-moving step (intended → done →
+// compensated), and `recover` finishes a journaled run that a crash or a failure left behind.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Channel, Check, Config, Step, Transaction } from '../config/index.js';
-import { AccountPoolExhaustedError, type AccountLease, type TestAccountPool } from './accounts.js';
+import type { Logger } from '../logging/logger.js';
+import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type AccountLease, type RequestLimits, type TestAccountPool } from './accounts.js';
 import { judgeStep, parseJsonBody } from './assertions.js';
+import type { CircuitBreakers } from './breaker.js';
 import { classifyTransportError } from './classify.js';
-import type { Prober, ProbeSession } from './probers/index.js';
+import type { Prober, ProbeSession, TransportRequest } from './probers/index.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
 import type { FailureReason, ProbeResult, StepResult } from './result.js';
 import { MissingValueError, monthsOf, renderJson, renderTemplate, type TemplateContext } from './template.js';
+
+/** The `{{run.*}}` values of one run; journaled so a recovery renders the same requests. */
+export type RunValues = TemplateContext['run'];
+
+/** What the journal records just before a money-moving step is sent. No credential is in it. */
+export interface IntendedRun {
+  runId: string;
+  checkId: string;
+  channel: string;
+  transaction: string;
+  location: string;
+  pool: string;
+  msisdn: string;
+  /** Name of the money-moving step. */
+  step: string;
+  /** MoneyMovingPlan.fingerprint of the steps the run used. */
+  fingerprint: string;
+  run: RunValues;
+  /** The journaled variables known so far (MoneyMovingPlan.journaledVars). */
+  vars: Record<string, string>;
+}
+
+/** A journaled run that is not finished: what `recover` works from. */
+export interface UnfinishedRun extends IntendedRun {
+  /** intended: the money-moving step's outcome is unknown; done: it succeeded, compensation is due. */
+  state: 'intended' | 'done';
+}
+
+/** The journal as the runner writes it (journal/store.ts implements it durably). */
+export interface RunJournal {
+  /** Durably records the run as intended; throws when it cannot, and then nothing is sent. */
+  intend(run: IntendedRun): void;
+  /** The money-moving step succeeded; `vars` adds what its answer gave. */
+  done(runId: string, vars: Record<string, string>): void;
+  /** The channel refused the money-moving step with a business code: nothing moved. */
+  refused(runId: string, detail: string): void;
+  /** The money-moving step was sent but its outcome is unknown (timeout, reset, 5xx). */
+  unclear(runId: string, detail: string): void;
+  compensated(runId: string): void;
+  /** This process is done with the run; reconciliation may take it from here. */
+  release(runId: string): void;
+}
+
+export type RecoveryOutcome =
+  | { kind: 'compensated' }
+  /** Worth trying again later (the channel failed, the account was busy). */
+  | { kind: 'retry'; detail: string }
+  /** No automatic way forward: a human must look. */
+  | { kind: 'stuck'; detail: string };
 
 export interface RunnerDeps {
   config: Config;
@@ -20,6 +73,11 @@ export interface RunnerDeps {
   /** Base URL of the embedded sandbox (`http://host:port/sandbox`), when there is one. */
   sandboxUrl: string | null;
   location: string;
+  /** Required for money-moving checks: without it they are refused, nothing sent. */
+  journal?: RunJournal;
+  /** Per-check circuit breakers; results then carry `breaker`. */
+  breakers?: CircuitBreakers;
+  log?: Logger;
   now?: () => number;
   newRunId?: () => string;
 }
@@ -33,31 +91,69 @@ export interface CheckRunner {
   run(check: Check, options: RunOptions): Promise<ProbeResult>;
 }
 
+export interface RunRecovery {
+  /** Finishes a journaled run: log in again, learn the outcome if needed, compensate. */
+  recover(check: Check, entry: UnfinishedRun): Promise<RecoveryOutcome>;
+}
+
+type RenderedChannel = Channel & { renderedBaseUrl: string };
+
 const DETAIL_MAX = 1024;
 
-export function createRunner(deps: RunnerDeps): CheckRunner {
+export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
   const now = deps.now ?? Date.now;
   const newRunId = deps.newRunId ?? (() => randomUUID().replace(/-/g, ''));
-  const channels = new Map<string, Channel & { renderedBaseUrl: string }>();
+  const channels = new Map<string, RenderedChannel>();
   for (const channel of deps.config.channels) {
     const renderedBaseUrl = channel.baseUrl.replace(/\{\{\s*sandbox\.url\s*\}\}/g, deps.sandboxUrl ?? '');
     channels.set(channel.id, { ...channel, renderedBaseUrl });
   }
   const transactions = new Map<string, Transaction>(deps.config.transactions.map((t) => [t.id, t]));
+  const knownNumbers = new Set(Object.values(deps.config.accounts).flatMap((accounts) => accounts.map((a) => a.msisdn)));
+  const journalLog = deps.log?.child({ component: 'journal' });
+
+  const contextFor = (check: Check, channel: RenderedChannel, lease: AccountLease | null, run: RunValues): TemplateContext => {
+    const transaction = transactions.get(check.transaction) as Transaction;
+    return {
+      channel: { id: channel.id, baseUrl: channel.renderedBaseUrl },
+      transaction: { id: transaction.id, tier: transaction.tier },
+      account: lease ? { msisdn: lease.account.msisdn, pin: lease.account.pin } : null,
+      run,
+      sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl } : null,
+      vars: {},
+    };
+  };
+  const limitsFor = (check: Check, lease: AccountLease | null): RequestLimits => ({
+    msisdn: lease?.account.msisdn ?? null,
+    knownNumbers,
+    maxAmount: check.maxAmount,
+    moneyMoving: check.moneyMoving !== null,
+  });
+  /** Journal writes after the send must not turn a probe result into an exception. */
+  const journalSafely = (what: string, runId: string, write: () => void) => {
+    try {
+      write();
+    } catch (err) {
+      // The entry keeps its earlier state; reconciliation will take it from there.
+      journalLog?.error({ err, run: runId }, `journal: could not record ${what}`);
+    }
+  };
 
   return {
     async run(check, options) {
-      const channel = channels.get(check.channel) as Channel & { renderedBaseUrl: string };
-      const transaction = transactions.get(check.transaction) as Transaction;
+      const channel = channels.get(check.channel) as RenderedChannel;
       const runId = newRunId();
       const startedAt = now();
       const started = performance.now();
       const deadline = AbortSignal.timeout(check.timeoutMs);
       const steps: StepResult[] = [];
+      const breakerMark = deps.breakers?.begin(check.id) ?? null;
+      const money = check.moneyMoving;
       let failure: { reason: FailureReason; step: string | null; detail: string } | null = null;
       let cleanupFailed = false;
       let lease: AccountLease | null = null;
       let session: ProbeSession | null = null;
+      let journaled = false;
 
       const finish = (): ProbeResult => ({
         version: 1,
@@ -80,47 +176,84 @@ export function createRunner(deps: RunnerDeps): CheckRunner {
       });
 
       try {
+        if (money !== null && !deps.journal) throw new RefusedRun('no probe journal is open: a money-moving check never runs without one (docs/safety.md)');
         if (check.accountPool !== null) {
           const pool = deps.accountPools.get(check.accountPool);
           if (!pool) throw new Error(`account pool "${check.accountPool}" is not loaded`);
           lease = await pool.lease(deadline);
         }
         const months = monthsOf(startedAt);
-        const ctx: TemplateContext = {
-          channel: { id: channel.id, baseUrl: channel.renderedBaseUrl },
-          transaction: { id: transaction.id, tier: transaction.tier },
-          account: lease ? { msisdn: lease.account.msisdn, pin: lease.account.pin } : null,
-          run: { id: runId, epochMs: String(startedAt), month: months.month, prevMonth: months.prevMonth, checkId: check.id, location: deps.location },
-          sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl } : null,
-          vars: {},
-        };
+        const ctx = contextFor(check, channel, lease, {
+          id: runId,
+          epochMs: String(startedAt),
+          month: months.month,
+          prevMonth: months.prevMonth,
+          checkId: check.id,
+          location: deps.location,
+        });
         const prober = deps.probers[channel.transport];
         if (!prober) throw new Error(`no prober for transport "${channel.transport}"`);
         session = prober();
         const limiter = deps.rateLimiters.get(channel.id);
+        const limits = limitsFor(check, lease);
+        let compensations = 0;
+        let compensated = 0;
 
-        for (const step of check.steps) {
+        for (const [index, step] of check.steps.entries()) {
           if (failure !== null && !step.always) {
             steps.push(skippedStep(step, 'an earlier step failed'));
             continue;
           }
-          const outcome = await runStep(step, ctx, session, limiter, deadline, channel);
-          steps.push(outcome.result);
-          if (outcome.result.skipped) {
+          const isMoney = money !== null && index === money.stepIndex;
+          const afterMoney = money !== null && index > money.stepIndex && step.always;
+          if (afterMoney) compensations += 1;
+          const beforeSend =
+            isMoney && lease !== null && check.accountPool !== null
+              ? () => {
+                  (deps.journal as RunJournal).intend({
+                    runId,
+                    checkId: check.id,
+                    channel: check.channel,
+                    transaction: check.transaction,
+                    location: deps.location,
+                    pool: check.accountPool as string,
+                    msisdn: (lease as AccountLease).account.msisdn,
+                    step: step.name,
+                    fingerprint: money.fingerprint,
+                    run: ctx.run,
+                    vars: pick(ctx.vars, money.journaledVars),
+                  });
+                  journaled = true;
+                }
+              : undefined;
+          const outcome = await runStep(step, ctx, session, limiter, deadline, channel, limits, beforeSend);
+          steps.push(outcome);
+          if (isMoney && journaled) {
+            const journal = deps.journal as RunJournal;
+            if (outcome.ok) journalSafely('done', runId, () => journal.done(runId, pick(ctx.vars, money.journaledVars)));
+            else if (outcome.reason === 'business_error') journalSafely('refused', runId, () => journal.refused(runId, outcome.detail ?? 'business error'));
+            else journalSafely('an unclear outcome', runId, () => journal.unclear(runId, outcome.detail ?? 'no answer'));
+          }
+          if (outcome.skipped) {
             // An always-step whose input never came (e.g. no order to refund) has nothing to undo.
             continue;
           }
-          if (!outcome.result.ok) {
+          if (afterMoney && outcome.ok) compensated += 1;
+          if (!outcome.ok) {
             if (failure === null && !step.always) {
-              failure = { reason: outcome.result.reason ?? 'internal', step: step.name, detail: outcome.result.detail ?? '' };
+              failure = { reason: outcome.reason ?? 'internal', step: step.name, detail: outcome.detail ?? '' };
             } else if (step.always) {
               // The transaction's own outcome stands; a failed compensation is reported beside it.
               cleanupFailed = true;
             }
           }
         }
+        // Every compensating step ran and succeeded: whatever the money-moving step did is undone.
+        if (journaled && compensations > 0 && compensated === compensations) {
+          journalSafely('compensated', runId, () => (deps.journal as RunJournal).compensated(runId));
+        }
       } catch (err) {
-        if (err instanceof AccountPoolExhaustedError) {
+        if (err instanceof AccountPoolExhaustedError || err instanceof RefusedRun) {
           failure = { reason: 'internal', step: null, detail: err.message };
         } else if (deadline.aborted) {
           failure = { reason: 'timeout', step: null, detail: 'check timeout reached' };
@@ -130,16 +263,99 @@ export function createRunner(deps: RunnerDeps): CheckRunner {
       } finally {
         lease?.release();
         await session?.close().catch(() => undefined);
+        if (journaled) journalSafely('the end of the run', runId, () => (deps.journal as RunJournal).release(runId));
       }
-      return finish();
+      const result = finish();
+      if (breakerMark && deps.breakers) {
+        const after = deps.breakers.record(check.id, result);
+        result.breaker = { ...breakerMark, after: after === 'closed' ? 'closed' : 'open' };
+      }
+      return result;
+    },
+
+    async recover(check, entry) {
+      const plan = check.moneyMoving;
+      const channel = channels.get(check.channel);
+      if (plan === null || !channel || check.accountPool === null) return { kind: 'stuck', detail: `check "${check.id}" no longer moves money; compensate by hand` };
+      if (plan.fingerprint !== entry.fingerprint) {
+        return { kind: 'stuck', detail: `the steps of check "${check.id}" changed since this run; its compensation cannot be replayed safely, compensate by hand` };
+      }
+      const pool = deps.accountPools.get(check.accountPool);
+      if (!pool || !pool.allows(entry.msisdn)) return { kind: 'stuck', detail: `the run's account is no longer in pool "${check.accountPool}"; compensate by hand` };
+      const moneyStep = check.steps[plan.stepIndex] as Step;
+      const replay = entry.state === 'intended' && !plan.compensationKnownBefore;
+      if (replay && !plan.idempotent) {
+        return {
+          kind: 'stuck',
+          detail: `"${moneyStep.name}" may have gone through, and what its compensation needs was in an answer never received; "${moneyStep.name}" is not idempotent, so it cannot be asked again: compensate by hand`,
+        };
+      }
+      const deadline = AbortSignal.timeout(check.timeoutMs);
+      let lease: AccountLease | null = null;
+      let session: ProbeSession | null = null;
+      try {
+        try {
+          lease = await pool.leaseAccount(entry.msisdn, deadline);
+        } catch (err) {
+          if (err instanceof AccountNotAllowedError) return { kind: 'stuck', detail: err.message };
+          return { kind: 'retry', detail: `the account stayed leased: ${(err as Error).message}` };
+        }
+        const ctx = contextFor(check, channel, lease, entry.run);
+        const prober = deps.probers[channel.transport];
+        if (!prober) return { kind: 'stuck', detail: `no prober for transport "${channel.transport}"` };
+        session = prober();
+        const limiter = deps.rateLimiters.get(channel.id);
+        const limits = limitsFor(check, lease);
+        const attempt = async (step: Step, what: string): Promise<RecoveryOutcome | null> => {
+          const r = await runStep(step, ctx, session as ProbeSession, limiter, deadline, channel, limits);
+          if (r.skipped) return { kind: 'stuck', detail: `${what} "${step.name}" cannot run: ${r.detail}` };
+          if (!r.ok) return { kind: 'retry', detail: `${what} "${step.name}" failed: ${r.reason}: ${r.detail}` };
+          return null;
+        };
+        for (const index of plan.loginSteps) {
+          const problem = await attempt(check.steps[index] as Step, 'log-in step');
+          if (problem) return problem;
+        }
+        Object.assign(ctx.vars, entry.vars);
+        if (replay) {
+          // Idempotent by {{run.id}}: the channel answers the first outcome again, or does it now.
+          const problem = await attempt(moneyStep, 'replaying');
+          if (problem) return problem;
+          (deps.journal as RunJournal).done(entry.runId, pick(ctx.vars, plan.journaledVars));
+        }
+        for (const [index, step] of check.steps.entries()) {
+          if (index <= plan.stepIndex || !step.always) continue;
+          const problem = await attempt(step, 'compensating step');
+          if (problem) return problem;
+        }
+        return { kind: 'compensated' };
+      } catch (err) {
+        return { kind: 'retry', detail: `${(err as Error).name}: ${(err as Error).message}` };
+      } finally {
+        lease?.release();
+        await session?.close().catch(() => undefined);
+      }
     },
   };
+}
+
+/** A run the runner will not carry out; reported as reason `internal`, nothing sent. */
+class RefusedRun extends Error {}
+
+function pick(vars: Record<string, string>, names: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) if (vars[name] !== undefined) out[name] = vars[name];
+  return out;
 }
 
 function skippedStep(step: Step, detail: string): StepResult {
   return { name: step.name, ok: false, skipped: true, always: step.always, durationMs: 0, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason: null, detail };
 }
 
+/**
+ * Renders, checks and sends one step. `beforeSend` runs after the rate limiter's slot and just
+ * before the request leaves (the journal's "intended"); if it throws, nothing is sent.
+ */
 async function runStep(
   step: Step,
   ctx: TemplateContext,
@@ -147,9 +363,12 @@ async function runStep(
   limiter: ChannelRateLimiter | undefined,
   deadline: AbortSignal,
   channel: Channel,
-): Promise<{ result: StepResult }> {
+  limits: RequestLimits,
+  beforeSend?: () => void,
+): Promise<StepResult> {
   const base = { name: step.name, always: step.always, skipped: false };
-  let request;
+  const refused = (detail: string): StepResult => ({ ...base, ok: false, durationMs: 0, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason: 'internal', detail: detail.slice(0, DETAIL_MAX) });
+  let request: TransportRequest;
   try {
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(step.request.headers)) headers[k.toLowerCase()] = renderTemplate(v, ctx);
@@ -162,27 +381,33 @@ async function runStep(
     }
     request = { method: step.request.method, url: renderTemplate(step.request.url, ctx), headers, body };
   } catch (err) {
-    if (err instanceof MissingValueError && step.always) return { result: skippedStep(step, `nothing to do: ${err.message}`) };
-    const detail = err instanceof MissingValueError ? err.message : `template: ${(err as Error).message}`;
-    return { result: { ...base, ok: false, durationMs: 0, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason: 'internal', detail } };
+    if (err instanceof MissingValueError && step.always) return skippedStep(step, `nothing to do: ${err.message}`);
+    return refused(err instanceof MissingValueError ? err.message : `template: ${(err as Error).message}`);
   }
+  const unsafe = unsafeRequest(request, limits);
+  if (unsafe) return refused(unsafe);
 
   const started = performance.now();
   try {
     if (limiter) await limiter.acquire(deadline);
+    if (beforeSend) {
+      try {
+        beforeSend();
+      } catch (err) {
+        return refused(`refused to send: the probe journal could not record the run: ${(err as Error).message}`);
+      }
+    }
     const response = await session.exchange(request, deadline);
     const json = parseJsonBody(response.body);
     const verdict = judgeStep(step, { status: response.status, body: response.body, json, durationMs: response.totalMs }, channel.businessCode);
     const timing = { durationMs: performance.now() - started, connectMs: response.connectMs, ttfbMs: response.ttfbMs, status: response.status };
     if (verdict.ok) {
       Object.assign(ctx.vars, verdict.extracted);
-      return { result: { ...base, ok: true, ...timing, businessCode: verdict.businessCode, reason: null, detail: null } };
+      return { ...base, ok: true, ...timing, businessCode: verdict.businessCode, reason: null, detail: null };
     }
-    return { result: { ...base, ok: false, ...timing, businessCode: verdict.businessCode, reason: verdict.reason, detail: verdict.detail.slice(0, DETAIL_MAX) } };
+    return { ...base, ok: false, ...timing, businessCode: verdict.businessCode, reason: verdict.reason, detail: verdict.detail.slice(0, DETAIL_MAX) };
   } catch (err) {
     const { reason, detail } = classifyTransportError(err, deadline.aborted);
-    return {
-      result: { ...base, ok: false, durationMs: performance.now() - started, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason, detail: detail.slice(0, DETAIL_MAX) },
-    };
+    return { ...base, ok: false, durationMs: performance.now() - started, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason, detail: detail.slice(0, DETAIL_MAX) };
   }
 }

@@ -47,6 +47,8 @@ export interface SchedulerDeps {
   concurrency: number;
   log: Logger;
   now?: () => number;
+  /** Asked at each scheduled firing (the circuit breaker): false skips it, with no result. */
+  admit?: (checkId: string) => boolean;
 }
 
 export interface CheckRunState {
@@ -159,6 +161,10 @@ export class Scheduler {
     if (s?.running) {
       s.overlapsSkipped++;
       this.log.warn({ check: check.id }, 'previous run still going; this firing is skipped');
+      return;
+    }
+    if (this.deps.admit && !this.deps.admit(check.id)) {
+      this.log.debug({ check: check.id }, 'circuit breaker open; this firing is skipped');
       return;
     }
     void this.execute(check, 'schedule', scheduledAt).catch((err: unknown) => this.log.error({ err, check: check.id }, 'scheduled run failed unexpectedly'));

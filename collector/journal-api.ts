@@ -1,0 +1,98 @@
+// GET /api/v1/journal: the probe journal's unfinished money-moving runs (and, on request, the
+// latest finished ones), subscriber numbers masked; POST /api/v1/journal/:runId/resolve: a human
+// records that a flagged run was compensated by hand. The journal comes in as an interface, so
+// the collector does not depend on how it is stored.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+
+export interface JournalEntryView {
+  runId: string;
+  checkId: string;
+  channel: string;
+  transaction: string;
+  location: string;
+  msisdn: string;
+  step: string;
+  state: string;
+  flagged: boolean;
+  retryable: boolean;
+  attempts: number;
+  detail: string | null;
+  vars: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What the API needs of the journal (journal/store.ts's ProbeJournal has it). */
+export interface JournalSource {
+  list(options: { limit: number; finished?: boolean }): JournalEntryView[];
+  counts(): { intended: number; done: number; flagged: number };
+  resolve(runId: string, note: string): JournalEntryView;
+}
+
+export interface JournalApiOptions {
+  journal: JournalSource;
+  /** Throws when the request may not change anything (the collector's bearer check). */
+  authorize: (req: FastifyRequest) => void;
+}
+
+const ListQuery = Type.Object(
+  {
+    finished: Type.Optional(Type.Boolean({ default: false, description: 'Also list the latest finished entries (compensated, refused, resolved).' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  },
+  { additionalProperties: false },
+);
+const RunParams = Type.Object({ runId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
+const ResolveBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 500, description: 'What was done by hand, for the record.' }) }, { additionalProperties: false });
+
+/** 13900000001 → 139****0001: enough to find the account, not enough to dial it. */
+export function maskMsisdn(msisdn: string): string {
+  if (msisdn.length >= 9) return `${msisdn.slice(0, 3)}${'*'.repeat(msisdn.length - 7)}${msisdn.slice(-4)}`;
+  return `${'*'.repeat(Math.max(0, msisdn.length - 2))}${msisdn.slice(-2)}`;
+}
+
+function view(e: JournalEntryView) {
+  return {
+    runId: e.runId,
+    check: e.checkId,
+    channel: e.channel,
+    transaction: e.transaction,
+    location: e.location,
+    account: maskMsisdn(e.msisdn),
+    step: e.step,
+    state: e.state,
+    flagged: e.flagged,
+    retryable: e.retryable,
+    attempts: e.attempts,
+    detail: e.detail,
+    vars: e.vars,
+    createdAt: new Date(e.createdAt).toISOString(),
+    updatedAt: new Date(e.updatedAt).toISOString(),
+  };
+}
+
+export const journalApi: FastifyPluginAsync<JournalApiOptions> = async (app, { journal, authorize }) => {
+  // The journal's own errors carry their code and status (journal/errors.ts); anything else is
+  // the collector's to answer.
+  app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, _req, reply) => {
+    if (err.code?.startsWith('CH_JOURNAL_') && err.statusCode !== undefined && err.statusCode < 500) {
+      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
+    }
+    throw err;
+  });
+
+  app.get<{ Querystring: { finished?: boolean; limit?: number } }>('/api/v1/journal', { schema: { querystring: ListQuery } }, async (req) => {
+    const { finished = false, limit = 100 } = req.query;
+    return { pending: journal.counts(), entries: journal.list({ limit, finished }).map(view) };
+  });
+
+  app.post<{ Params: { runId: string }; Body: { note: string } }>(
+    '/api/v1/journal/:runId/resolve',
+    { schema: { params: RunParams, body: ResolveBody } },
+    async (req) => {
+      authorize(req);
+      return view(journal.resolve(req.params.runId, req.body.note));
+    },
+  );
+};

@@ -1,0 +1,111 @@
+// Reconciliation: every unfinished journal entry is finished by the runner's `recover` (log in
+// again, learn the outcome if needed, compensate), at start before probing begins and then every
+// `reconcileInterval`. Entries of one account go one after another (the account is leased
+// anyway); different accounts go side by side. What cannot be finished automatically is
+// flagged for a human: the gauge and GET /api/v1/journal show it.
+import type { Check } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { RunRecovery } from '../synthetic/runner.js';
+import { FINISHED_RETENTION_MS, type ProbeJournal } from './store.js';
+
+export interface ReconcilerDeps {
+  journal: ProbeJournal;
+  checks: readonly Check[];
+  recovery: RunRecovery;
+  /** Failed attempts after which an entry is flagged (it is still retried). */
+  maxAttempts: number;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface PassSummary {
+  compensated: number;
+  retried: number;
+  flagged: number;
+}
+
+/** How long `run` waits for the start-up pass before probing begins anyway (the pass goes on). */
+export const STARTUP_WAIT_MS = 30_000;
+
+export class JournalReconciler {
+  private readonly checks: Map<string, Check>;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  private current: Promise<PassSummary> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.checks = new Map(deps.checks.map((c) => [c.id, c]));
+    this.log = deps.log.child({ component: 'journal' });
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** One pass over the unfinished entries; joins the pass already running, if any. */
+  pass(): Promise<PassSummary> {
+    if (this.current) return this.current;
+    this.current = this.runPass().finally(() => {
+      this.current = null;
+    });
+    return this.current;
+  }
+
+  /** Runs a pass now and then every `intervalMs` (a pass still going is never doubled). */
+  start(intervalMs: number): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setInterval(() => {
+      this.pass().catch((err: unknown) => this.log.error({ err }, 'journal reconciliation pass failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  /** No new passes; waits for the one in flight (each attempt is bounded by its check's timeout). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.current?.catch(() => undefined);
+  }
+
+  private async runPass(): Promise<PassSummary> {
+    const summary: PassSummary = { compensated: 0, retried: 0, flagged: 0 };
+    const { journal } = this.deps;
+    const pruned = journal.prune(this.now() - FINISHED_RETENTION_MS);
+    if (pruned > 0) this.log.debug({ pruned }, 'journal: finished entries pruned');
+    const entries = journal.unfinished();
+    if (entries.length === 0) return summary;
+    this.log.info({ entries: entries.length }, 'journal: reconciling unfinished money-moving runs');
+    const byAccount = new Map<string, typeof entries>();
+    for (const e of entries) byAccount.set(e.msisdn, [...(byAccount.get(e.msisdn) ?? []), e]);
+    await Promise.all(
+      [...byAccount.values()].map(async (group) => {
+        for (const entry of group) {
+          if (this.stopped) return;
+          const fields = { run: entry.runId, check: entry.checkId, state: entry.state };
+          const check = this.checks.get(entry.checkId);
+          if (!check) {
+            journal.flag(entry.runId, `check "${entry.checkId}" is no longer configured; compensate by hand`);
+            summary.flagged += 1;
+            this.log.warn(fields, 'journal: entry flagged for a human (check no longer configured)');
+            continue;
+          }
+          const outcome = await this.deps.recovery.recover(check, entry);
+          if (outcome.kind === 'compensated') {
+            journal.compensated(entry.runId);
+            summary.compensated += 1;
+            this.log.info(fields, 'journal: run compensated');
+          } else if (outcome.kind === 'stuck') {
+            journal.flag(entry.runId, outcome.detail);
+            summary.flagged += 1;
+            this.log.warn({ ...fields, detail: outcome.detail }, 'journal: entry flagged for a human');
+          } else {
+            const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts);
+            summary.retried += 1;
+            this.log.warn({ ...fields, attempts: after.attempts, flagged: after.flagged, detail: outcome.detail }, 'journal: compensation attempt failed; will retry');
+          }
+        }
+      }),
+    );
+    return summary;
+  }
+}

@@ -1,0 +1,197 @@
+// Runs journaled around their money-moving step, and reconciliation of the runs a crash or a
+// failure left behind, against the sandbox on 127.0.0.1 with the shipped flows. Balances, plans
+// and add-ons are read back from the sandbox itself.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JournalReconciler } from '../../journal/reconcile.js';
+import { ProbeJournal } from '../../journal/store.js';
+import { createLogger } from '../../logging/logger.js';
+import { TestAccountPool } from '../../synthetic/accounts.js';
+import type { IntendedRun } from '../../synthetic/runner.js';
+import { startSandboxFixture, type SandboxFixture } from './journal-sandbox.js';
+
+let sb: SandboxFixture;
+let journal: ProbeJournal;
+const log = createLogger({ level: 'silent' });
+const MSISDN = '13900000001';
+
+beforeAll(async () => {
+  sb = await startSandboxFixture();
+});
+afterAll(async () => sb?.close());
+beforeEach(async () => {
+  await sb.clearFaults();
+  journal?.close();
+  journal = ProbeJournal.open(null);
+});
+
+const reconciler = (maxAttempts = 3, runner = sb.runner(journal)) => new JournalReconciler({ journal, checks: sb.config.checks, recovery: runner, maxAttempts, log });
+
+/** A journal row as the runner writes it just before the money-moving step. */
+function intended(checkId: string, runId: string, vars: Record<string, string> = {}): IntendedRun {
+  const check = sb.check(checkId);
+  const plan = check.moneyMoving;
+  if (!plan) throw new Error('not money-moving');
+  return {
+    runId,
+    checkId,
+    channel: check.channel,
+    transaction: check.transaction,
+    location: 'local',
+    pool: 'sandbox',
+    msisdn: MSISDN,
+    step: check.steps[plan.stepIndex]?.name ?? '',
+    fingerprint: plan.fingerprint,
+    run: { id: runId, epochMs: '1', month: '2026-11', prevMonth: '2026-10', checkId, location: 'local' },
+    vars,
+  };
+}
+
+describe('a money-moving run journals itself', () => {
+  it('topup: intended before the top-up, done with the order id, compensated after the refund; no token in the journal', async () => {
+    const before = await sb.balances();
+    const result = await sb.runner(journal, {}).run(sb.check('web.topup'), { trigger: 'manual', scheduledAt: null });
+    expect(result.ok, result.detail ?? '').toBe(true);
+    const [entry] = journal.list({ limit: 10, finished: true });
+    expect(entry).toMatchObject({ runId: result.id, state: 'compensated', step: 'topup', vars: { orderId: result.id } });
+    expect(Object.keys(entry?.vars ?? {})).toEqual(['orderId']);
+    expect(JSON.stringify(entry)).not.toMatch(/token|unit-test-pin/i);
+    expect(await sb.balances()).toEqual(before);
+  });
+
+  it('a failed refund leaves the run done; reconciliation refunds it later', async () => {
+    const before = await sb.balances();
+    const runner = sb.runner(journal);
+    // Refunds fail (the verify and refund go to the topup transaction, so fault only after the top-up).
+    const check = sb.check('app.topup');
+    const faulty = { ...check, steps: check.steps.map((s) => (s.name === 'refund' ? { ...s, request: { ...s.request, url: s.request.url.replace('/refund', '/refund-broken') } } : s)) };
+    const result = await runner.run(faulty, { trigger: 'manual', scheduledAt: null });
+    expect(result).toMatchObject({ ok: true, cleanupFailed: true });
+    const entry = journal.get(result.id);
+    expect(entry).toMatchObject({ state: 'done', vars: { orderId: result.id } });
+    const credited = await sb.balances();
+    expect(Object.values(credited).reduce((a, b) => a + b, 0)).toBeCloseTo(Object.values(before).reduce((a, b) => a + b, 0) + 1, 6);
+
+    expect(await reconciler().pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    expect(journal.get(result.id)?.state).toBe('compensated');
+    expect(await sb.balances()).toEqual(before);
+  });
+
+  it('a business refusal of the money-moving step closes the run as refused: nothing moved', async () => {
+    await sb.fault({ scope: { channel: 'sms', transaction: 'topup' }, mode: 'error', code: '5101', durationSeconds: 60 });
+    const result = await sb.runner(journal).run(sb.check('sms.topup'), { trigger: 'manual', scheduledAt: null });
+    expect(result).toMatchObject({ ok: false, reason: 'business_error', failedStep: 'topup' });
+    expect(journal.get(result.id)).toMatchObject({ state: 'refused' });
+    expect(journal.counts()).toEqual({ intended: 0, done: 0, flagged: 0 });
+  });
+
+  it('a money-moving check never runs without a journal', async () => {
+    const result = await sb.runner(undefined).run(sb.check('web.topup'), { trigger: 'manual', scheduledAt: null });
+    expect(result).toMatchObject({ ok: false, reason: 'internal', failedStep: null });
+    expect(result.detail).toContain('no probe journal');
+    expect(result.steps).toEqual([]);
+  });
+});
+
+describe('reconciliation after a crash', () => {
+  it('topup intended but never sent: replays the idempotent top-up, then refunds it', async () => {
+    const before = await sb.balances();
+    journal.intend(intended('web.topup', 'crash0000001'));
+    journal.release('crash0000001');
+    expect(await reconciler().pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    expect(journal.get('crash0000001')).toMatchObject({ state: 'compensated', vars: { orderId: 'crash0000001' } });
+    expect(await sb.balances()).toEqual(before);
+    // The order exists and is refunded: the replay really credited it, and the refund really undid it.
+    const token = await sb.login(MSISDN);
+    expect((await sb.call('GET', '/channels/web/topup/crash0000001', undefined, token)).data).toMatchObject({ status: 'REFUNDED' });
+  });
+
+  it('topup intended and credited before the crash: the replay credits nothing twice', async () => {
+    const before = await sb.balances();
+    const token = await sb.login(MSISDN);
+    expect((await sb.call('POST', '/channels/web/topup', { amount: 1, orderId: 'crash0000002' }, token)).code).toBe('0000');
+    expect((await sb.balances())[MSISDN]).toBeCloseTo((before[MSISDN] ?? 0) + 1, 6);
+    journal.intend(intended('web.topup', 'crash0000002'));
+    journal.release('crash0000002');
+    await reconciler().pass();
+    expect(journal.get('crash0000002')?.state).toBe('compensated');
+    expect(await sb.balances()).toEqual(before);
+  });
+
+  it('plan change intended: reverts to the plan read before the change, without asking again', async () => {
+    const token = await sb.login(MSISDN);
+    const original = (await sb.account(MSISDN)).planId;
+    expect((await sb.call('POST', '/channels/web/plan', { planId: 'P128' }, token)).code).toBe('0000');
+    journal.intend(intended('web.plan_change', 'crash0000003', { previous: original, target: 'P128' }));
+    journal.release('crash0000003');
+    await reconciler().pass();
+    expect(journal.get('crash0000003')?.state).toBe('compensated');
+    expect((await sb.account(MSISDN)).planId).toBe(original);
+  });
+
+  it('add-on done: removes the subscription the journal recorded', async () => {
+    const token = await sb.login(MSISDN);
+    const r = await sb.call('POST', '/channels/web/addons', { addonId: 'DATA_1GB_DAY' }, token);
+    const subscriptionId = (r.data as { subscriptionId: string }).subscriptionId;
+    expect((await sb.account(MSISDN)).addons).toContain('DATA_1GB_DAY');
+    journal.intend(intended('web.data_addon', 'crash0000004'));
+    journal.done('crash0000004', { subscriptionId });
+    journal.release('crash0000004');
+    await reconciler().pass();
+    expect(journal.get('crash0000004')?.state).toBe('compensated');
+    expect((await sb.account(MSISDN)).addons).toEqual([]);
+  });
+
+  it('add-on intended: its subscription id was never received and it cannot be asked again, so a human is called', async () => {
+    journal.intend(intended('web.data_addon', 'crash0000005'));
+    journal.release('crash0000005');
+    expect(await reconciler().pass()).toEqual({ compensated: 0, retried: 0, flagged: 1 });
+    const entry = journal.get('crash0000005');
+    expect(entry).toMatchObject({ state: 'intended', flagged: true, retryable: false });
+    expect(entry?.detail).toContain('compensate by hand');
+    // Flagged for good: the next pass does not touch it again.
+    expect(await reconciler().pass()).toEqual({ compensated: 0, retried: 0, flagged: 0 });
+    expect(journal.counts()).toEqual({ intended: 0, done: 0, flagged: 1 });
+  });
+
+  it('compensation that keeps failing is retried, flagged after maxAttempts, and finishes once the channel is back', async () => {
+    const before = await sb.balances();
+    const token = await sb.login(MSISDN, 'kiosk');
+    await sb.call('POST', '/channels/kiosk/topup', { amount: 1, orderId: 'crash0000006' }, token);
+    journal.intend(intended('kiosk.topup', 'crash0000006'));
+    journal.done('crash0000006', { orderId: 'crash0000006' });
+    journal.release('crash0000006');
+    await sb.fault({ scope: { channel: 'kiosk', transaction: 'topup' }, mode: 'error', httpStatus: 503, durationSeconds: 60 });
+    const r = reconciler(2);
+    expect(await r.pass()).toEqual({ compensated: 0, retried: 1, flagged: 0 });
+    expect(journal.get('crash0000006')).toMatchObject({ state: 'done', attempts: 1, flagged: false });
+    expect(journal.get('crash0000006')?.detail).toContain('compensating step "refund" failed: http_status');
+    await r.pass();
+    expect(journal.get('crash0000006')).toMatchObject({ attempts: 2, flagged: true, retryable: true });
+    expect(journal.counts()).toEqual({ intended: 0, done: 0, flagged: 1 });
+    expect((await sb.balances())[MSISDN]).toBeCloseTo((before[MSISDN] ?? 0) + 1, 6);
+
+    await sb.clearFaults();
+    expect(await r.pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    expect(journal.get('crash0000006')).toMatchObject({ state: 'compensated', flagged: false });
+    expect(await sb.balances()).toEqual(before);
+  });
+
+  it('log-in failure during reconciliation counts as a failed attempt', async () => {
+    journal.intend(intended('ivr.topup', 'crash0000007'));
+    journal.release('crash0000007');
+    const runner = sb.runner(journal, { pools: new Map([['sandbox', new TestAccountPool('sandbox', [{ msisdn: MSISDN, pin: 'wrong' }])]]) });
+    expect(await reconciler(3, runner).pass()).toEqual({ compensated: 0, retried: 1, flagged: 0 });
+    expect(journal.get('crash0000007')?.detail).toContain('log-in step "login" failed');
+  });
+
+  it('flags runs whose check, steps or account are gone', async () => {
+    journal.intend({ ...intended('web.topup', 'crash0000008'), checkId: 'web.gone' });
+    journal.intend({ ...intended('web.topup', 'crash0000009'), fingerprint: 'other-steps' });
+    journal.intend({ ...intended('web.topup', 'crash0000010'), msisdn: '13911112222' });
+    for (const id of ['crash0000008', 'crash0000009', 'crash0000010']) journal.release(id);
+    expect(await reconciler().pass()).toEqual({ compensated: 0, retried: 0, flagged: 3 });
+    expect(journal.get('crash0000008')?.detail).toContain('no longer configured');
+    expect(journal.get('crash0000009')?.detail).toContain('changed since this run');
+    expect(journal.get('crash0000010')?.detail).toContain('no longer in pool');
+  });
+});
