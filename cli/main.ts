@@ -14,6 +14,8 @@ const COMMANDS: Record<string, CommandEntry> = {
   generate: { summary: 'write alert rules, Alertmanager config and dashboards from the config', load: () => import('./generate.js') },
   report: { summary: 'write the weekly capacity-tuning report from Prometheus', load: () => import('./report.js') },
   sandbox: { summary: 'run the simulated operator back end alone', load: () => import('./sandbox.js') },
+  agent: { summary: 'probes only, at one location; spools results and pushes them to collectors', load: () => import('./agent.js') },
+  collector: { summary: 'no probes; takes results from agents and real events, serves /metrics', load: () => import('./collector.js') },
 };
 
 function usage(): string {
