@@ -93,8 +93,16 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
   progress(`load per channel (${loadBasis === 'real' ? 'real transactions' : 'probe runs'}) over both periods`);
   const bucketMs = loadBucketMs(period);
   const bucketSeconds = bucketMs / 1000;
-  const series = await client.range(loadQuery(loadBasis, bucketSeconds), (previous.fromMs + bucketMs) / 1000, endSeconds, bucketSeconds);
-  const channelLoads = loadByChannel(order.channels, series, current, before, loadBasis, period, previous, bucketSeconds, config);
+  // Buckets are counted from the period's start both ways, so none straddles the boundary between
+  // the periods; a period that is not a whole number of buckets leaves its last part out of peaks.
+  const whole = Math.floor((period.toMs - period.fromMs) / bucketMs);
+  const series = await client.range(
+    loadQuery(loadBasis, bucketSeconds),
+    (period.fromMs - (whole - 1) * bucketMs) / 1000,
+    (period.fromMs + whole * bucketMs) / 1000,
+    bucketSeconds,
+  );
+  const channelLoads = loadByChannel(order.channels, series, current, before, loadBasis, period, bucketSeconds, config);
   if (loadBasis === 'probe' && channelLoads.some((c) => c.capacityPerSecond !== null)) {
     notes.push('Headroom and time to capacity are not computed: capacity is customer transactions per second, and probe runs are not customer load.');
   }
@@ -332,7 +340,6 @@ function loadByChannel(
   before: PeriodOutcomes,
   basis: Basis,
   period: ReportPeriod,
-  previous: ReportPeriod,
   bucketSeconds: number,
   config: Config | null,
 ): ChannelLoad[] {
@@ -361,7 +368,7 @@ function loadByChannel(
       headroomPerSecond: against === null ? null : round(against - (peak?.perSecond ?? 0)),
       utilisation: against === null ? null : round((peak?.perSecond ?? 0) / against),
       // Trends are fitted on daily peaks, which an hour-bucketed series is needed for.
-      trend: projectTrend(bucketSeconds === 3600 ? dailyPeaks(points, previous.fromMs / 1000, bucketSeconds) : [], against),
+      trend: projectTrend(bucketSeconds === 3600 ? dailyPeaks(points, period.fromMs / 1000, bucketSeconds) : [], against),
     });
   }
   return out;

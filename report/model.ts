@@ -101,7 +101,7 @@ export interface PeakBucket {
 export type TrendStatus = 'rising' | 'flat_or_falling' | 'at_or_over_capacity' | 'not_enough_data';
 
 export interface Trend {
-  /** Peak rate of each day (24 h from the start of the previous period), per second. */
+  /** Peak rate of each day (24-hour slices counted from the period start, both ways), per second. */
   dailyPeaks: Array<{ start: string; perSecond: number }>;
   slopePerDay: number | null;
   /** The fitted line's value at the last day with data. */

@@ -1,0 +1,100 @@
+// The report against the live service: `channel-health run` on a fast copy of the shipped config,
+// a real Prometheus scraping it every second, a billing fault for a minute, then the
+// `channel-health report` binary over that window must show the billing transactions as missed
+// with business_error, and the others as met.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../report/index.js';
+import { CLI, promQuery, REPO_ROOT, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
+
+const run = promisify(execFile);
+const BILLING = ['topup', 'balance_query', 'bill_query', 'plan_change'];
+const NOT_BILLING = ['data_addon', 'profile_update', 'other_query'];
+const CHANNELS = ['web', 'sms'];
+const FAULT_SECONDS = 60;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('report over a live run with a billing fault', () => {
+  let dir: string;
+  let svc: Managed;
+  let prometheus: Managed;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ch-report-live-'));
+    const text = (await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'))
+      .replace('interval: 30s', 'interval: 2s')
+      .replace('timeout: 10s', 'timeout: 1500ms')
+      .replace(/rateLimitPerSecond: \d+/g, 'rateLimitPerSecond: 200')
+      // Two channels × seven transactions keep the two shared cores free for the other suites.
+      .replace('channels: "*"', 'channels: [web, sms]');
+    expect(text).toContain('channels: [web, sms]');
+    await writeFile(path.join(dir, 'fast.yaml'), text);
+    svc = await startService({ configFile: path.join(dir, 'fast.yaml') });
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${svc.port}`], scrapeInterval: '1s' });
+    await waitFor(async () => ((await promQuery(prometheus.url, 'sum(channel_health_probe_runs_total)'))[0] ? true : undefined), 20_000, 'the first scrape of probe runs');
+  });
+
+  afterAll(async () => {
+    await prometheus?.stop();
+    await svc?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('shows the billing transactions missed with business_error, the others met', async () => {
+    await sleep(4000);
+    const from = Math.floor(Date.now() / 1000);
+    const res = await fetch(`${svc.url}/sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: FAULT_SECONDS }),
+    });
+    expect(res.status, await res.text()).toBe(201);
+    await sleep(FAULT_SECONDS * 1000 + 3000);
+    const to = Math.floor(Date.now() / 1000);
+    await sleep(1500); // one more scrape past the end of the window
+
+    const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
+    const args = [CLI, 'report', '--prometheus', prometheus.url, '--from', iso(from), '--to', iso(to), '--format', 'json,md', '--out', dir, '--config', path.join(dir, 'fast.yaml')];
+    const { stdout, stderr } = await run(process.execPath, args, { cwd: REPO_ROOT, timeout: 30_000 });
+    expect(stderr).toMatch(/\[7\/7\] done querying/);
+    const files = stdout.trim().split('\n');
+    expect(files.map((f) => path.extname(f))).toEqual(['.md', '.json']);
+    const report = JSON.parse(await readFile(files[1] as string, 'utf8')) as Report;
+    const md = await readFile(files[0] as string, 'utf8');
+    // Kept for a human look (test-artifacts/ is gitignored).
+    await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    await writeFile(path.join(REPO_ROOT, 'test-artifacts/report-live.md'), md);
+
+    expect(report.loadBasis).toBe('probe');
+    expect(report.notes.join('\n')).toMatch(/No real customer transactions/);
+    for (const channel of CHANNELS) {
+      for (const transaction of BILLING) {
+        const row = report.success.rows.find((r) => r.channel === channel && r.transaction === transaction);
+        expect(row, `${channel}/${transaction}`).toMatchObject({ basis: 'probe', verdict: 'missed', topReason: 'business_error' });
+        // Failing for ~60 of ~64 seconds: most runs failed, far more than the 0.02 % budget allows.
+        expect(row?.successRatio ?? 1, `${channel}/${transaction}`).toBeLessThan(0.5);
+        expect(row?.budgetSpent ?? 0).toBeGreaterThan(100);
+      }
+      for (const transaction of NOT_BILLING) {
+        const row = report.success.rows.find((r) => r.channel === channel && r.transaction === transaction);
+        expect(row, `${channel}/${transaction}`).toMatchObject({ verdict: 'met', failures: 0 });
+        expect(row?.total ?? 0).toBeGreaterThan(20);
+      }
+    }
+    expect(report.success.transactions.filter((t) => t.verdict === 'missed').map((t) => t.transaction)).toEqual(BILLING);
+    expect(report.failures.probe[0]?.reason).toBe('business_error');
+    expect(report.load.bucketSeconds).toBe(60);
+    expect(report.load.channels.map((c) => c.channel)).toEqual(CHANNELS);
+    for (const c of report.load.channels) {
+      // Minute buckets counted from the period start: the peak lies inside the period.
+      expect(Date.parse(c.peak?.start ?? '')).toBeGreaterThanOrEqual(from * 1000);
+      expect(Date.parse(c.peak?.start ?? '') + 60_000).toBeLessThanOrEqual(to * 1000);
+      expect(c.headroomPerSecond).toBeNull();
+    }
+    expect(md).toMatch(/3 of 7 transactions met their objective; missed: topup/);
+  }, 110_000);
+});
