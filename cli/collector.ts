@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { buildCollectorApp } from '../collector/app.js';
 import { INGEST_REFUSAL_CODES } from '../collector/ingest-door.js';
-import { openDurableLedger, type IngestLedger } from '../collector/ingest-ledger.js';
-import { ingestPlugin, restoreIngested } from '../collector/ingest.js';
-import { createIngestMetrics, createMetrics, durationBuckets } from '../collector/metrics.js';
+import { memoryLedger, openDurableLedger, type IngestLedger } from '../collector/ingest-ledger.js';
+import { ingestPlugin, restoreIngested, type IngestPluginOptions } from '../collector/ingest.js';
+import { createIngestMetrics, createMetrics, durationBuckets, type ChannelHealthMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
-import { createResultSink } from '../collector/result-sink.js';
-import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } from '../config/index.js';
+import { createResultSink, type ResultSink } from '../collector/result-sink.js';
+import { ConfigError, loadConfigFile, parseListen, secretReader, type Config, type SecretReader } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { EXIT, UsageError, type CommandMain } from './command.js';
@@ -157,4 +157,23 @@ export async function buildCollector(deps: { config: Config; ledger: IngestLedge
   const app = buildCollectorApp({ config, metrics, store, log, adminToken: deps.adminToken ?? null, notReadyReasons: () => [] });
   await app.register(ingestPlugin, { config, metrics, ingestMetrics, ledger, sink, token: deps.token, log, now: deps.now, results: true, events: true });
   return { app, registry, restored: { restored, skipped: skipped.length } };
+}
+
+/**
+ * `run` takes real events too (docs/events.md), not agent results: its counters restart from
+ * zero with the process, so event ids are remembered in memory only.
+ */
+export function eventIngestForRun(deps: { config: Config; registry: Registry; metrics: ChannelHealthMetrics; sink: ResultSink; log: Logger; readSecret: SecretReader }): IngestPluginOptions {
+  const { config } = deps;
+  return {
+    config,
+    metrics: deps.metrics,
+    ingestMetrics: createIngestMetrics(deps.registry, config, INGEST_REFUSAL_CODES),
+    ledger: memoryLedger(),
+    sink: deps.sink,
+    token: config.ingest.token ? deps.readSecret(config.ingest.token, 'ingest.token') : null,
+    log: deps.log,
+    results: false,
+    events: true,
+  };
 }

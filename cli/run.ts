@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { buildCollectorApp } from '../collector/app.js';
 import { createMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
+import { ingestPlugin } from '../collector/ingest.js';
 import { createResultSink } from '../collector/result-sink.js';
 import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { JournalError } from '../journal/errors.js';
@@ -15,6 +16,7 @@ import { sandboxPlugin } from '../sandbox/app.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
 import { EXIT, UsageError, type CliIO, type CommandMain } from './command.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { eventIngestForRun } from './collector.js';
 import { prepareProbes, startProbeEngine } from './probe-engine.js';
 import { VERSION } from './version.js';
 
@@ -122,6 +124,7 @@ export async function startService(options: { configFile: string; listen?: strin
   if (config.service.sandbox) {
     await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
   }
+  await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: setup.readSecret }));
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
