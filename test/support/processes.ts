@@ -23,6 +23,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a `waitFor` probe to stop waiting at once (the thing waited for can no longer happen). */
+export class GiveUp extends Error {}
+
 /** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
 export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string, everyMs = 250): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -32,6 +35,7 @@ export async function waitFor<T>(probe: () => Promise<T | undefined> | T | undef
       const value = await probe();
       if (value !== undefined) return value;
     } catch (err) {
+      if (err instanceof GiveUp) throw err;
       lastError = err;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
@@ -70,7 +74,7 @@ async function startManaged(command: string, args: string[], opts: { dir: string
   try {
     await waitFor(
       async () => {
-        if (exited) throw new Error(`${command} exited early:\n${out}`);
+        if (exited) throw new GiveUp(`${command} exited early`);
         const res = await fetch(url + opts.readyPath).catch(() => undefined);
         return res?.ok ? true : undefined;
       },
