@@ -2,10 +2,11 @@
 // apart, so the cap holds in every window however large the backlog grows. No burst allowance
 // on purpose: probes must never be the reason a channel is busy. The guard is for the channel's
 // view: connect time and scheduling delay the first of `rate + 1` requests more than the last
-// now and then, and without a margin the channel would see `rate + 1` of them within a second.
+// now and then (by over 100 ms on a loaded host, and most on a process's first request), and
+// without a margin the channel would see `rate + 1` of them within a second.
 
 /** Jitter (ms) between the slot and the request reaching the channel that the cap still absorbs. */
-export const RATE_GUARD_MS = 50;
+export const RATE_GUARD_MS = 100;
 
 export class ChannelRateLimiter {
   private nextSlot = 0;
