@@ -24,6 +24,8 @@ const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT]
 
 Loads the config (default ${DEFAULT_CONFIG_FILE}), starts the embedded sandbox when the config
 asks for it, the probe scheduler and the collector (/metrics, /healthz, /readyz, /api/v1/...).
+Money-moving runs are journaled; unfinished ones are compensated before probing starts
+(docs/safety.md). Exit 1 when the journal cannot be opened or another process holds it.
 Stops cleanly on SIGTERM or SIGINT: no new runs, in-flight probes finish (bounded by their
 timeout), the server closes, exit 0. Exit 2 on a bad config or flag; nothing starts.
 `;
