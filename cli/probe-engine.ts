@@ -53,6 +53,8 @@ export interface ProbeEngineOptions {
 
 export interface ProbeEngine {
   scheduler: Scheduler;
+  /** The journal (for its gauge and API) and the breakers (for theirs). */
+  safety: ProbeSafety;
   /** No new runs; waits for runs in flight (each bounded by its check's timeout). */
   stop(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
   scheduler.start();
   return {
     scheduler,
+    safety,
     stop: async () => {
       await scheduler.stop();
       if (options.safety === undefined) await safety.stop();
