@@ -81,31 +81,41 @@ export class JournalReconciler {
       [...byAccount.values()].map(async (group) => {
         for (const entry of group) {
           if (this.stopped) return;
-          const fields = { run: entry.runId, check: entry.checkId, state: entry.state };
-          const check = this.checks.get(entry.checkId);
-          if (!check) {
-            journal.flag(entry.runId, `check "${entry.checkId}" is no longer configured; compensate by hand`);
-            summary.flagged += 1;
-            this.log.warn(fields, 'journal: entry flagged for a human (check no longer configured)');
-            continue;
-          }
-          const outcome = await this.deps.recovery.recover(check, entry);
-          if (outcome.kind === 'compensated') {
-            journal.compensated(entry.runId);
-            summary.compensated += 1;
-            this.log.info(fields, 'journal: run compensated');
-          } else if (outcome.kind === 'stuck') {
-            journal.flag(entry.runId, outcome.detail);
-            summary.flagged += 1;
-            this.log.warn({ ...fields, detail: outcome.detail }, 'journal: entry flagged for a human');
-          } else {
-            const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts);
-            summary.retried += 1;
-            this.log.warn({ ...fields, attempts: after.attempts, flagged: after.flagged, detail: outcome.detail }, 'journal: compensation attempt failed; will retry');
+          try {
+            await this.reconcileOne(entry, summary);
+          } catch (err) {
+            // E.g. a human resolved the entry meanwhile; the others still get their turn.
+            this.log.error({ err, run: entry.runId, check: entry.checkId }, 'journal: reconciling an entry failed');
           }
         }
       }),
     );
     return summary;
+  }
+
+  private async reconcileOne(entry: ReturnType<ProbeJournal['unfinished']>[number], summary: PassSummary): Promise<void> {
+    const { journal } = this.deps;
+    const fields = { run: entry.runId, check: entry.checkId, state: entry.state };
+    const check = this.checks.get(entry.checkId);
+    if (!check) {
+      journal.flag(entry.runId, `check "${entry.checkId}" is no longer configured; compensate by hand`);
+      summary.flagged += 1;
+      this.log.warn(fields, 'journal: entry flagged for a human (check no longer configured)');
+      return;
+    }
+    const outcome = await this.deps.recovery.recover(check, entry);
+    if (outcome.kind === 'compensated') {
+      journal.compensated(entry.runId);
+      summary.compensated += 1;
+      this.log.info(fields, 'journal: run compensated');
+    } else if (outcome.kind === 'stuck') {
+      journal.flag(entry.runId, outcome.detail);
+      summary.flagged += 1;
+      this.log.warn({ ...fields, detail: outcome.detail }, 'journal: entry flagged for a human');
+    } else {
+      const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts);
+      summary.retried += 1;
+      this.log.warn({ ...fields, attempts: after.attempts, flagged: after.flagged, detail: outcome.detail }, 'journal: compensation attempt failed; will retry');
+    }
   }
 }

@@ -184,6 +184,26 @@ describe('reconciliation after a crash', () => {
     expect(journal.get('crash0000007')?.detail).toContain('log-in step "login" failed');
   });
 
+  it('one entry going wrong does not keep the others of its account from their turn', async () => {
+    for (const id of ['crash0000011', 'crash0000012']) {
+      journal.intend(intended('web.topup', id));
+      journal.release(id);
+    }
+    const seen: string[] = [];
+    const recovery = {
+      recover: async (_check: unknown, entry: { runId: string }) => {
+        seen.push(entry.runId);
+        if (entry.runId === 'crash0000011') throw new Error('a bug');
+        return { kind: 'compensated' as const };
+      },
+    };
+    const r = new JournalReconciler({ journal, checks: sb.config.checks, recovery, maxAttempts: 3, log });
+    expect(await r.pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    expect(seen).toEqual(['crash0000011', 'crash0000012']);
+    expect(journal.get('crash0000011')?.state).toBe('intended');
+    expect(journal.get('crash0000012')?.state).toBe('compensated');
+  });
+
   it('flags runs whose check, steps or account are gone', async () => {
     journal.intend({ ...intended('web.topup', 'crash0000008'), checkId: 'web.gone' });
     journal.intend({ ...intended('web.topup', 'crash0000009'), fingerprint: 'other-steps' });
