@@ -186,3 +186,19 @@ export function sampleValue(exposition: string, name: string, labels: Record<str
   }
   return undefined;
 }
+
+/**
+ * Any channel-health command (`sandbox`, `collector`, `agent`, …) as a child process listening on
+ * 127.0.0.1:`port`, ready when `readyPath` answers 2xx. Give the same port to restart a process
+ * where its clients expect it.
+ */
+export async function startCommand(command: string, args: string[], options: { port: number; readyPath: string; env?: NodeJS.ProcessEnv }): Promise<Managed> {
+  const dir = await mkdtemp(path.join(tmpdir(), `ch-${command}-`));
+  return startManaged(process.execPath, [CLI, command, ...args, '--listen', `127.0.0.1:${options.port}`], {
+    dir,
+    port: options.port,
+    readyPath: options.readyPath,
+    env: { CH_LOG_LEVEL: 'warn', ...options.env },
+    cwd: REPO_ROOT,
+  });
+}
