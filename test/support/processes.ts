@@ -202,3 +202,9 @@ export async function startCommand(command: string, args: string[], options: { p
     cwd: REPO_ROOT,
   });
 }
+
+/** Any binary (prometheus, prometheus-alertmanager, …) with the caller's flags, ready when `readyPath` answers 2xx on `port`. */
+export async function startBinary(command: string, args: string[], options: { port: number; readyPath: string; env?: NodeJS.ProcessEnv; cwd?: string }): Promise<Managed> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ch-bin-'));
+  return startManaged(command, args.map((a) => a.replaceAll('{dir}', dir)), { dir, port: options.port, readyPath: options.readyPath, env: options.env, cwd: options.cwd ?? dir });
+}
