@@ -151,7 +151,7 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
       annotations: {
         summary: `${where} is burning its error budget ${factor}x too fast`,
         description:
-          `Real ${where} transactions failed at {{ $value | printf "%.1f" }}x the rate the objective allows over ${long} (and over ${short}); ` +
+          `Real transactions of ${where} failed at {{ $value | printf "%.1f" }}x the rate the objective allows over ${long} (and over ${short}); ` +
           `at ${factor}x, ${percent(p.budgetShare)} of the ${promDuration(alerting.sloWindowMs)} budget goes in ${long}.`,
         runbook_url: runbookUrl(config, ALERT.burn),
         dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.budget, ['transaction', 'channel']),

@@ -56,18 +56,21 @@ function successRatio(failures: string, total: string, by: string | null, sel: s
 }
 
 /**
- * Exact failed runs per check in the window: the counter's difference over the window, or its whole
- * value when the series is younger than the window or was reset (restart). increase() would
- * extrapolate 3 failures into 3.3, and thresholds here are small whole numbers.
+ * Exact failed runs per check in the window: the counter's difference over the window. Where that
+ * is missing (series younger than the window, a scrape gap at the window's start) or negative (a
+ * restart reset the counter), the rise since the window's lowest sample: never more than the truth.
+ * increase() would extrapolate 3 failures into 3.3, and thresholds here are small whole numbers.
+ * max over instances: two collectors receiving the same agent's results count its failures once.
  */
 function failuresInWindow(w: number): string {
   const m = 'channel_health_probe_failures_total';
+  const d = promDuration(w);
   return [
     `max by (${CHECK}) (`,
     `  sum by (${CHECK}, instance) (`,
-    `    (${m} - ${m} offset ${promDuration(w)}) >= 0`,
+    `    (${m} - ${m} offset ${d}) >= 0`,
     `    or`,
-    `    ${m}`,
+    `    (${m} - min_over_time(${m}[${d}]))`,
     `  )`,
     `)`,
   ].join('\n');
