@@ -10,6 +10,7 @@ import { Pusher } from '../agent/pusher.js';
 import { Spool } from '../agent/spool.js';
 import { createAgentMetrics } from '../collector/metrics.js';
 import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
+import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
@@ -128,12 +129,30 @@ export async function startAgent(options: {
   for (const [collector, n] of Object.entries(spool.report.droppedForRemovedCollectors)) {
     log.warn({ collector, results: n }, 'collector no longer configured: its undelivered results are dropped from the spool');
   }
+  let safety: ProbeSafety;
+  try {
+    // The probe journal is opened (and a second process refused) before anything listens.
+    safety = openProbeSafety(config, log);
+  } catch (err) {
+    spool.close();
+    throw err;
+  }
+  const { journal, breakers } = safety;
+  const checkById = new Map(config.checks.map((c) => [c.id, c]));
   const registry = new Registry();
   const metrics = createAgentMetrics(registry, {
     version: VERSION,
     collectors,
     producedBefore: spool.produced,
     oldestPendingAgeSeconds: (c) => spool.oldestPendingAgeSeconds(c),
+    ...(journal ? { journal: () => journal.counts() } : {}),
+    breakers: () =>
+      breakers.views().map((b) => ({
+        channel: checkById.get(b.checkId)?.channel ?? '',
+        transaction: checkById.get(b.checkId)?.transaction ?? '',
+        location: config.service.location,
+        open: b.state !== 'closed',
+      })),
   });
   for (const c of collectors) metrics.setPending(c, spool.pendingCount(c));
   const pushers = collectors.map((collector) => new Pusher({ spool, collector, token, batchSize: config.agent.batchSize, maxBackoffMs: config.agent.maxBackoffMs, metrics, log }));
@@ -142,6 +161,7 @@ export async function startAgent(options: {
   let app: FastifyInstance | null = null;
   const stopAll = async () => {
     await engine?.stop();
+    await safety.stop();
     await Promise.all(pushers.map((p) => p.stop()));
     await app?.close();
     spool.close();
@@ -155,6 +175,7 @@ export async function startAgent(options: {
     engine = await startProbeEngine({
       config,
       setup,
+      safety,
       sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
       log,
       onResult: (result) => {

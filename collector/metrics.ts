@@ -404,6 +404,10 @@ export interface AgentMetricsOptions {
   producedBefore: number;
   /** Seconds the oldest result waiting for this collector has waited; null when none waits. */
   oldestPendingAgeSeconds: (collector: string) => number | null;
+  /** The probe journal's unfinished entries, when a check of the agent moves money. */
+  journal?: () => JournalPending;
+  /** The checks' circuit breakers. */
+  breakers?: () => Iterable<BreakerSample>;
 }
 
 /** The agent's /metrics: its own delivery state only; probe outcomes are exported by collectors. */
@@ -444,6 +448,32 @@ export function createAgentMetrics(registry: Registry, options: AgentMetricsOpti
     { version: options.version },
     1,
   );
+  // The same two safety gauges `run` serves (createMetrics above): an agent that tops up accounts
+  // must show its unfinished journal entries and open breakers where it is scraped.
+  const { journal, breakers } = options;
+  if (journal) {
+    new Gauge({
+      name: 'channel_health_journal_pending',
+      help: 'Unfinished money-moving probe runs in the journal: intended (outcome unknown), done (compensation due), flagged (a human must look).',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const counts = journal();
+        for (const state of ['intended', 'done', 'flagged'] as const) this.set({ state }, counts[state]);
+      },
+    });
+  }
+  if (breakers) {
+    new Gauge({
+      name: 'channel_health_probe_breaker_open',
+      help: 'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
+      labelNames: ['channel', 'transaction', 'location'] as const,
+      registers: [registry],
+      collect() {
+        for (const b of breakers()) this.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
+      },
+    });
+  }
   produced.inc(options.producedBefore);
   for (const collector of options.collectors) {
     pending.set({ collector }, 0);

@@ -156,6 +156,11 @@ describe('agent and collector, collector killed with SIGKILL', () => {
     // A second a check, six checks, ~20 s of probing: plenty of traffic went through the kills.
     expect(settled.produced).toBeGreaterThan(60);
 
+    // The agent shows its checks' breakers (closed: the sandbox is healthy) beside its delivery state.
+    const agentExposition = await text(agent);
+    expect(sample(agentExposition, 'channel_health_probe_breaker_open', { channel: 'web', transaction: 'balance_query', location: LOCATION })).toBe(0);
+    expect(agentExposition).toContain('channel_health_probe_breaker_open{channel="sms",transaction="other_query",location="edge_a"} 0');
+
     // Per check as well: the collector has each check's runs, and none for labels it was not sent.
     const exposition = await text(collector);
     for (const channel of ['web', 'app', 'sms']) {
