@@ -18,7 +18,7 @@ export interface ProbeSetup {
   /** Reads the config's other secrets (admin token, ingest token) with the same environment. */
   readSecret: SecretReader;
   accountPools: Map<string, TestAccountPool>;
-  /** Every test account once, PIN resolved: what an embedded sandbox must know. */
+  /** Every test account of every pool, PIN resolved: what an embedded sandbox must know. */
   sandboxAccounts: Array<{ msisdn: string; pin: string }>;
 }
 
@@ -35,7 +35,9 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
     accountPools.set(pool, new TestAccountPool(pool, pins));
     resolved.push(...pins);
   }
-  const sandboxAccounts = [...new Map(resolved.map((a) => [a.msisdn, a])).values()];
+  // Every account goes to the sandbox, duplicates included: one number with two PINs is a config
+  // mistake the sandbox refuses at start (CH_SANDBOX_ACCOUNTS_INVALID), not a tie to break silently.
+  const sandboxAccounts = resolved;
   return { readSecret, accountPools, sandboxAccounts };
 }
 

@@ -120,3 +120,35 @@ describe('run with a fast copy of the shipped config', () => {
     expect(lags.at(-1), `start lags: ${lags.join(',')}`).toBeLessThan(500);
   }, 30_000);
 });
+
+describe('run with an admin token', () => {
+  let svc: Managed;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ch-e2e-token-'));
+    const text = (await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')).replace('# adminToken: { env: CH_ADMIN_TOKEN }', 'adminToken: { env: CH_ADMIN_TOKEN }');
+    expect(text).toContain('\n  adminToken: { env: CH_ADMIN_TOKEN }');
+    await writeFile(path.join(dir, 'token.yaml'), text);
+    svc = await startService({ configFile: path.join(dir, 'token.yaml'), env: { CH_ADMIN_TOKEN: 'e2e-admin-token' } });
+  });
+  afterAll(async () => {
+    await svc?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('needs the token to change sandbox faults or run a check, and not to read', async () => {
+    const body = JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 5 });
+    const post = (headers: Record<string, string>) => fetch(`${svc.url}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    const refused = await post({});
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CH_UNAUTHORIZED');
+    expect(await (await fetch(`${svc.url}/sandbox/faults`)).json()).toEqual([]);
+    expect((await post({ authorization: 'Bearer e2e-admin-token' })).status).toBe(201);
+    expect((await fetch(`${svc.url}/sandbox/faults`, { method: 'DELETE' })).status).toBe(401);
+    expect((await fetch(`${svc.url}/sandbox/faults`, { method: 'DELETE', headers: { authorization: 'Bearer e2e-admin-token' } })).ok).toBe(true);
+    expect((await fetch(`${svc.url}/api/v1/checks/web.balance_query/run`, { method: 'POST' })).status).toBe(401);
+    const run = await fetch(`${svc.url}/api/v1/checks/web.balance_query/run`, { method: 'POST', headers: { authorization: 'Bearer e2e-admin-token' } });
+    expect(run.status).toBe(200);
+    expect(((await run.json()) as ProbeResult).ok).toBe(true);
+  }, 30_000);
+});
