@@ -27,7 +27,7 @@ interface Plan {
 
 /** The full run: about eight minutes on two cores. */
 export const FULL_PLAN: Plan = {
-  probe: { probes: 1000, rate: 200, warmup: 300, rounds: 5 },
+  probe: { probes: 250, rate: 200, warmup: 300, rounds: 20 },
   schedule: [
     { checks: 1000, interval: '30s', durationMs: 120_000, runner: 'stub' },
     { checks: 5000, interval: '30s', durationMs: 120_000, runner: 'stub' },
@@ -40,7 +40,7 @@ export const FULL_PLAN: Plan = {
 
 /** Under a minute: fewer probes, one schedule scenario at three times the firing rate of 30 s. */
 export const QUICK_PLAN: Plan = {
-  probe: { probes: 300, rate: 200, warmup: 100, rounds: 2 },
+  probe: { probes: 150, rate: 200, warmup: 100, rounds: 4 },
   schedule: [{ checks: 5000, interval: '10s', durationMs: 12_000, runner: 'stub' }],
   scrape: { checks: 350, locations: 5, renders: 2 },
   memoryChecks: 2000,

@@ -61,8 +61,8 @@ export function renderTables(r: BenchResults): string {
   if (r.probe) {
     const p = r.probe;
     out.push(
-      `Probe cost (${p.probes} probes per subject per round, ${p.rate}/s, ${p.rounds} round${p.rounds > 1 ? 's' : ''}, median; CPU of the probing process from /proc). ` +
-        `Headline ratio (median of per-round ratios): ${f(p.probeCpuRatioVsBlackbox)}; per round: ${p.perRoundRatios.map((x) => f(x)).join(', ')}.`,
+      `Probe cost (${p.rounds} rounds × ${p.probes} probes per subject at ${p.rate}/s, subjects alternating; CPU of the probing process from /proc). ` +
+        `Ratio to blackbox over all rounds: ${f(p.probeCpuRatioVsBlackbox)}; per round: ${p.perRoundRatios.map((x) => f(x)).join(', ')}.`,
       '',
       table(
         ['subject', 'CPU s / 1,000', 'vs blackbox', 'per round (ms/probe)', 'failed'],
