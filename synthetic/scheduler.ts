@@ -131,7 +131,8 @@ export class Scheduler {
   /** The task each check fires from (shared by every check with the same expression). */
   private readonly tasks = new Map<string, ScheduledTask>();
   private readonly cronTasks: ScheduledTask[] = [];
-  private readonly groupOf = new Map<string, ScheduleGroup>();
+  /** Each check's group and its place in it (the API asks for every check's next run). */
+  private readonly placeOf = new Map<string, { group: ScheduleGroup; index: number }>();
   /** Per group, the tick being walked through: its second, and how many of its checks have started. */
   private readonly ticks = new Map<ScheduleGroup, { at: number; started: number }>();
   private readonly tickTimers = new Set<NodeJS.Timeout>();
@@ -173,10 +174,10 @@ export class Scheduler {
         missedExecutionTolerance: group.missedExecutionTolerance,
       });
       this.cronTasks.push(task);
-      for (const check of group.checks) {
+      group.checks.forEach((check, index) => {
         this.tasks.set(check.id, task);
-        this.groupOf.set(check.id, group);
-      }
+        this.placeOf.set(check.id, { group, index });
+      });
     }
     this.log.info({ checks: this.tasks.size, timers: this.cronTasks.length, concurrency: this.deps.concurrency }, 'scheduler started');
   }
@@ -188,6 +189,8 @@ export class Scheduler {
     this.cronTasks.length = 0;
     for (const timer of this.tickTimers) clearTimeout(timer);
     this.tickTimers.clear();
+    this.ticks.clear();
+    this.placeOf.clear();
     this.tasks.clear();
     await Promise.allSettled([...this.inFlight]);
     this.log.info('scheduler stopped');
@@ -213,9 +216,9 @@ export class Scheduler {
   }
 
   private nextRunAt(checkId: string): number | null {
-    const group = this.groupOf.get(checkId);
-    if (!group) return null;
-    const index = group.checks.findIndex((c) => c.id === checkId);
+    const place = this.placeOf.get(checkId);
+    if (!place) return null;
+    const { group, index } = place;
     const offset = group.offsetsMs[index] as number;
     const tick = this.ticks.get(group);
     if (tick && index >= tick.started) return tick.at + offset;

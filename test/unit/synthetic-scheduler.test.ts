@@ -182,8 +182,9 @@ describe('Scheduler', () => {
     const scheduler = new Scheduler({ checks: [c], runner: { run: async (x, o) => resultOf(x, o.scheduledAt) }, onResult: () => undefined, concurrency: 1, log: silent });
     scheduler.start();
     await vi.advanceTimersByTimeAsync(1);
-    expect(scheduler.runState(c.id)?.nextRunAt).toBe(plannedTimes(c, T0 + 1, T0 + 20_000)[0]);
+    expect(scheduler.runState(c.id)?.nextRunAt).toBe(plannedTimes(c, T0 + 1000, T0 + 20_000)[0]);
     await scheduler.stop();
+    expect(scheduler.runState(c.id)?.nextRunAt).toBeNull();
   });
 
   it('skips a firing while the previous run of the same check is still going', async () => {
