@@ -180,19 +180,44 @@ describe('test-account pool and rate limit', () => {
     await pool.lease(AbortSignal.timeout(1000));
     await expect(pool.lease(AbortSignal.timeout(30))).rejects.toThrow('no free test account in pool "p"');
   });
-  it('spaces requests to at most the configured rate, whatever the backlog', async () => {
-    let clock = 0;
-    const limiter = new ChannelRateLimiter(10, () => clock);
+  it('after a stalled event loop releases one request per spacing, not the burst that piled up', async () => {
+    const limiter = new ChannelRateLimiter(10); // one release per 110 ms
     const never = new AbortController().signal;
-    // 5 queued at the same instant: they get slots 0, 100, 200, 300, 400 ms.
-    const starts: number[] = [];
-    const waits = [0, 1, 2, 3, 4].map(() => limiter.acquire(never).then(() => starts.push(clock)));
-    clock = 1000;
-    await Promise.all(waits);
-    expect(starts).toHaveLength(5);
-    const again = Date.now();
-    const l2 = new ChannelRateLimiter(20);
-    for (let i = 0; i < 6; i++) await l2.acquire(never);
-    expect(Date.now() - again).toBeGreaterThanOrEqual(5 * 50 - 5);
+    await limiter.acquire(never);
+    const first = Date.now();
+    const times: number[] = [];
+    const rest = [1, 2, 3].map(() => limiter.acquire(never).then(() => times.push(Date.now())));
+    // Block the loop past the next two turns, as a long GC or a synchronous fsync would.
+    while (Date.now() < first + 400) {
+      /* stall */
+    }
+    await Promise.all(rest);
+    expect(times[0]! - first).toBeGreaterThanOrEqual(105);
+    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(105);
+    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(105);
+  });
+
+  it('an aborted waiter leaves the queue and takes no turn', async () => {
+    const limiter = new ChannelRateLimiter(10);
+    const never = new AbortController().signal;
+    await limiter.acquire(never);
+    const gone = new AbortController();
+    const aborted = limiter.acquire(gone.signal);
+    const next = limiter.acquire(never);
+    expect(limiter.waiting).toBe(2);
+    gone.abort(new Error('deadline'));
+    await expect(aborted).rejects.toThrow('deadline');
+    expect(limiter.waiting).toBe(1);
+    await next;
+    expect(limiter.waiting).toBe(0);
+  });
+
+  it('spaces a backlog to at most the configured rate', async () => {
+    const limiter = new ChannelRateLimiter(20); // one release per 55 ms
+    const never = new AbortController().signal;
+    const times: number[] = [];
+    await Promise.all([0, 1, 2, 3, 4, 5].map(() => limiter.acquire(never).then(() => times.push(Date.now()))));
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(50);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(5 * 55 - 10);
   });
 });
