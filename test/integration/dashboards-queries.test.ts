@@ -52,6 +52,9 @@ function testConfigText(): string {
   doc.setIn(['flows', 'roaming_pack'], (doc.getIn(['flows', 'other_query']) as { clone(): unknown }).clone());
   doc.setIn(['checkDefaults', 'interval'], '1s');
   doc.setIn(['checkDefaults', 'timeout'], '900ms');
+  // Every panel must get numbers, so probes keep running through the outage: an open breaker
+  // would leave minutes without a run (its own test is safety-load.test.ts).
+  doc.setIn(['service', 'breaker'], doc.createNode({ openAfter: 1000 }));
   return doc.toString();
 }
 
