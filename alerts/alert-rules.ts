@@ -2,9 +2,10 @@
 // where one is implicated, backend; annotations summary, description (with the measured value),
 // runbook_url and dashboard_url. docs/alerting.md explains each one and its math.
 import type { Config } from '../config/index.js';
+import { upperNormalQuantile } from './binomial.js';
 import { pairSelectors, thresholdGroups } from './check-groups.js';
 import { DASHBOARD_UIDS, dashboardUrl, runbookUrl } from './links.js';
-import { matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
+import { errorBudgetRatio, matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
 import { backendTransactions, or, record } from './recording-rules.js';
 import type { AlertingRule, RuleGroup } from './rule-types.js';
 
@@ -135,18 +136,28 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
     });
   }
 
+  const z = promNumber(Number(upperNormalQuantile(alerting.falseAlarmProbability).toFixed(3)));
   const burn: AlertingRule[] = BURN_RATE_PAIRS.map((p) => {
     const factor = promNumber(burnFactor(p, alerting.sloWindowMs));
     const long = promDuration(p.longMs);
     const short = promDuration(p.shortMs);
+    const perTier = config.tiers.map((t) => {
+      const sel = `{tier="${t.id}"}`;
+      const budget = errorBudgetRatio(t.objective);
+      const events = `${record.events(p.longMs)}${sel}`;
+      return [
+        `${record.eventBurnRate(p.longMs)}${sel} > ${factor}`,
+        `and ${record.eventBurnRate(p.shortMs)}${sel} > ${factor}`,
+        `and ${events} >= ${alerting.burnRate.minimumEvents}`,
+        `and ${record.eventFailures(p.longMs)}${sel} >= ${alerting.burnRate.minimumFailures}`,
+        // Evidence, as for probes: more failures than a pair at its objective would show with
+        // probability above the bound (normal approximation of the Poisson tail).
+        `and ${record.eventFailures(p.longMs)}${sel} >= ${budget} * ${events} + ${z} * sqrt(${budget} * ${events})`,
+      ].join('\n');
+    });
     return {
       alert: ALERT.burn,
-      expr: [
-        `${record.eventBurnRate(p.longMs)} > ${factor}`,
-        `and ${record.eventBurnRate(p.shortMs)} > ${factor}`,
-        `and ${record.events(p.longMs)} >= ${alerting.burnRate.minimumEvents}`,
-        `and ${record.eventFailures(p.longMs)} >= ${alerting.burnRate.minimumFailures}`,
-      ].join('\n'),
+      expr: or(perTier),
       labels: { severity: p.severity, window: long },
       annotations: {
         summary: `${where} is burning its error budget ${factor}x too fast`,

@@ -46,3 +46,26 @@ export function failureThreshold(objective: number, periodMs: number, windowMs: 
   }
   return { runs, failures: null, probabilityAtObjective: null };
 }
+
+/** erfc(x) for x >= 0 (Numerical Recipes' erfcc, relative error below 1.2e-7). */
+function erfc(x: number): number {
+  const t = 1 / (1 + 0.5 * x);
+  const poly = -x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * Math.exp(poly);
+}
+
+/**
+ * z with P(Z > z) = alpha for a standard normal Z (alpha in (0, 0.5)), by bisection. Burn-rate
+ * alerts on real events use it: many events make the Poisson tail close to normal.
+ */
+export function upperNormalQuantile(alpha: number): number {
+  if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`alpha must be in (0, 0.5) (got ${alpha})`);
+  let lo = 0;
+  let hi = 40;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (erfc(mid / Math.SQRT2) / 2 > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
