@@ -73,11 +73,14 @@ export function renderTables(r: BenchResults): string {
   }
   if (r.schedule.length > 0) {
     out.push(
-      'Schedule precision (start lag = runner start − planned time):',
+      'Schedule precision (start lag = runner start − planned time; "waiting for a CPU": share of the run the event loop was ready but other processes held the cores):',
       '',
       table(
-        ['checks', 'interval', 'runner', 'seconds', 'runs', 'missed', 'p50 ms', 'p99 ms', 'max ms', 'CPU (share of a core)'],
-        r.schedule.map((s) => [String(s.checks), s.interval, s.runner, String(s.durationMs / 1000), String(s.firings), String(s.missedRuns + s.unplannedRuns), f(s.lagP50Ms, 1), f(s.lagP99Ms, 1), f(s.lagMaxMs, 1), f(s.cpuCoreShare, 3)]),
+        ['checks', 'interval', 'runner', 'seconds', 'runs', 'missed', 'p50 ms', 'p99 ms', 'max ms', 'CPU (share of a core)', 'waiting for a CPU'],
+        r.schedule.map((s) => [
+          String(s.checks), s.interval, s.runner, String(s.durationMs / 1000), String(s.firings), String(s.missedRuns + s.unplannedRuns),
+          f(s.lagP50Ms, 1), f(s.lagP99Ms, 1), f(s.lagMaxMs, 1), f(s.cpuCoreShare, 3), `${f(s.runQueueWaitShare * 100, 1)} %`,
+        ]),
       ),
       '',
     );

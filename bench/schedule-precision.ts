@@ -27,6 +27,11 @@ export interface ScheduleResult extends ScheduleScenario {
   lagMaxMs: number;
   /** Share of one core the scheduling process used over the run. */
   cpuCoreShare: number;
+  /**
+   * Share of the run the event-loop thread was ready but waiting for a CPU taken by other
+   * processes: near 0 on a quiet machine; when it is not, lag is the machine's as much as ours.
+   */
+  runQueueWaitShare: number;
 }
 
 /** Firings planned in the first and last seconds are left out: start-up and stop are not steady state. */
@@ -87,5 +92,6 @@ export function analyse(s: ScheduleScenario, checkIds: readonly string[], report
     lagP99Ms: quantile(lags, 0.99),
     lagMaxMs: lags.at(-1) ?? Number.NaN,
     cpuCoreShare: report.cpuSeconds / ((report.stoppedAt - report.startedAt) / 1000),
+    runQueueWaitShare: report.runQueueWaitSeconds / ((report.stoppedAt - report.startedAt) / 1000),
   };
 }

@@ -1,6 +1,7 @@
 // Child process: the real Scheduler over N interval checks for a fixed time. The runner either
 // returns at once (scheduler cost alone) or probes the local target for real; in both cases the
 // start lag is taken where the runner starts, the moment a real run would stamp `startedAt`.
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { createMetrics } from '../collector/metrics.js';
@@ -30,10 +31,14 @@ export interface ScheduleReport {
   overlapsSkipped: number;
   failedRuns: number;
   cpuSeconds: number;
+  /** Seconds the event-loop thread spent runnable but waiting for a CPU (/proc/self/schedstat). */
+  runQueueWaitSeconds: number;
 }
 
 const init = JSON.parse(process.argv[2] ?? '{}') as ScheduleInit;
 const preciseNow = () => performance.timeOrigin + performance.now();
+/** Nanoseconds this (main) thread has waited on a run queue: the machine's share of any lag. */
+const runQueueWaitNs = () => Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[1]);
 
 // A timeout must be shorter than the interval; 5 s is the probe's bound, less for short intervals.
 const timeoutMs = Math.min(5000, Math.floor(parseDuration(init.interval) / 2));
@@ -75,6 +80,7 @@ const scheduler = new Scheduler({
 process.on('message', (m: { type?: string }) => {
   if (m?.type !== 'run') return;
   const cpuBefore = process.cpuUsage();
+  const waitBefore = runQueueWaitNs();
   const startedAt = Date.now();
   scheduler.start();
   setTimeout(() => {
@@ -83,7 +89,7 @@ process.on('message', (m: { type?: string }) => {
       const cpu = process.cpuUsage(cpuBefore);
       let overlapsSkipped = 0;
       for (const c of config.checks) overlapsSkipped += scheduler.runState(c.id)?.overlapsSkipped ?? 0;
-      const report: ScheduleReport = { type: 'done', startedAt, stoppedAt, firings, overlapsSkipped, failedRuns, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+      const report: ScheduleReport = { type: 'done', startedAt, stoppedAt, firings, overlapsSkipped, failedRuns, cpuSeconds: (cpu.user + cpu.system) / 1e6, runQueueWaitSeconds: (runQueueWaitNs() - waitBefore) / 1e9 };
       process.send?.(report);
     });
   }, init.durationMs);

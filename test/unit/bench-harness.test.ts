@@ -30,6 +30,7 @@ describe('bench harness', () => {
     expect(s?.unplannedRuns).toBe(0);
     expect(s?.firings).toBeGreaterThanOrEqual(30);
     expect(s?.lagP99Ms).toBeGreaterThanOrEqual(0);
+    expect(s?.runQueueWaitShare).toBeGreaterThanOrEqual(0);
     // Three-step checks: runs, 6 failure reasons, success, consecutive failures, last run, and
     // 17 series (15 buckets, sum, count) for the run and each of its 3 steps.
     expect(r.scrape?.seriesPerCheck).toBe(78);
@@ -54,11 +55,12 @@ describe('schedule analysis', () => {
     const firings: Array<[number, number, number]> = ids.flatMap((id, i) => planned(id).map((t) => [i, t, 3] as [number, number, number]));
     const dropped = firings.pop() as [number, number, number];
     firings.push([dropped[0], dropped[1] + 1, 3]);
-    const result = analyse({ checks: 3, interval: '2s', durationMs: 10_000, runner: 'stub' }, ids, { startedAt, stoppedAt, firings, overlapsSkipped: 0, failedRuns: 0, cpuSeconds: 0.1 });
+    const result = analyse({ checks: 3, interval: '2s', durationMs: 10_000, runner: 'stub' }, ids, { startedAt, stoppedAt, firings, overlapsSkipped: 0, failedRuns: 0, cpuSeconds: 0.1, runQueueWaitSeconds: 0.5 });
     expect(result.expectedRuns).toBe(ids.flatMap(planned).length);
     expect(result.missedRuns).toBe(1);
     expect(result.unplannedRuns).toBe(1);
     expect(result.lagP99Ms).toBe(3);
+    expect(result.runQueueWaitShare).toBeCloseTo(0.05);
   });
 });
 
