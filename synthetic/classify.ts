@@ -1,5 +1,6 @@
 // Mapping a transport exception to the closed `reason` set. Expected failures of the network
-// arrive here as exceptions from undici; anything unrecognised is `internal` (a bug to look at).
+// arrive here as exceptions from the transport (node:http codes, undici's where a client uses it);
+// anything unrecognised is `internal` (a bug to look at).
 import type { FailureReason } from './result.js';
 
 const CONNECT_CODES = new Set([

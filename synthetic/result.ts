@@ -16,7 +16,7 @@ export const StepResultSchema = Type.Object(
     skipped: Type.Boolean(),
     always: Type.Boolean(),
     durationMs: Type.Number({ minimum: 0 }),
-    /** Phases as undici exposes them: connect (0 on a reused connection), time to first byte, total. */
+    /** Phases of the step: connect (0 on a reused connection), time to first byte, total. */
     connectMs: Type.Number({ minimum: 0 }),
     ttfbMs: Type.Number({ minimum: 0 }),
     status: Type.Union([Type.Integer(), Type.Null()]),
