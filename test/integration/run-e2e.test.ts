@@ -82,19 +82,30 @@ describe('run with a fast copy of the shipped config', () => {
   it('a billing fault fails exactly the billing transactions on every channel, and they recover', async () => {
     const before = await metricsOf(svc);
     await fault({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 60 });
-    // Two intervals: every check has started at least one run after the fault.
-    await new Promise((r) => setTimeout(r, 4500));
-    const during = await metricsOf(svc);
-    for (const c of CHANNELS) {
-      for (const tx of BILLING) expect(failuresOf(during, c, tx) - failuresOf(before, c, tx), `${c}.${tx} should fail`).toBeGreaterThan(0);
-      for (const tx of NOT_BILLING) expect(failuresOf(during, c, tx) - failuresOf(before, c, tx), `${c}.${tx} should not fail`).toBe(0);
-    }
+    // Normally two intervals (4 s); the bound leaves room for a starved CI machine.
+    const during = await waitFor(
+      async () => {
+        const t = await metricsOf(svc);
+        return CHANNELS.every((c) => BILLING.every((tx) => failuresOf(t, c, tx) > failuresOf(before, c, tx))) ? t : undefined;
+      },
+      15_000,
+      'a failure of every billing transaction on every channel',
+      500,
+    );
+    for (const c of CHANNELS) for (const tx of NOT_BILLING) expect(failuresOf(during, c, tx) - failuresOf(before, c, tx), `${c}.${tx} should not fail`).toBe(0);
     expect(sampleValue(during, 'channel_health_probe_failures_total', { channel: 'web', transaction: 'balance_query', reason: 'business_error' })).toBeGreaterThan(0);
     await clear();
-    await new Promise((r) => setTimeout(r, 4500));
-    const after = await metricsOf(svc);
-    for (const c of CHANNELS) for (const tx of BILLING) expect(sampleValue(after, 'channel_health_probe_success', { channel: c, transaction: tx }), `${c}.${tx} recovered`).toBe(1);
-  }, 30_000);
+    const after = await waitFor(
+      async () => {
+        const t = await metricsOf(svc);
+        return CHANNELS.every((c) => BILLING.every((tx) => sampleValue(t, 'channel_health_probe_success', { channel: c, transaction: tx }) === 1)) ? t : undefined;
+      },
+      15_000,
+      'every billing transaction to succeed again',
+      500,
+    );
+    for (const c of CHANNELS) for (const tx of NOT_BILLING) expect(failuresOf(after, c, tx) - failuresOf(before, c, tx), `${c}.${tx} never failed`).toBe(0);
+  }, 45_000);
 
   it('a hang on one channel ends its probes at the timeout while other channels keep their schedule', async () => {
     await fault({ scope: { channel: 'kiosk' }, mode: 'hang', rate: 1, durationSeconds: 60 });
@@ -116,8 +127,10 @@ describe('run with a fast copy of the shipped config', () => {
     for (const r of others) expect(r.ok, `${r.checkId}: ${r.detail}`).toBe(true);
     const lags = others.map((r) => r.startedAt - (r.scheduledAt as number)).sort((a, b) => a - b);
     const p95 = lags[Math.floor(lags.length * 0.95)] as number;
-    expect(p95, `start lags: ${lags.join(',')}`).toBeLessThan(100);
-    expect(lags.at(-1), `start lags: ${lags.join(',')}`).toBeLessThan(500);
+    // A scheduler blocked by the hung channel would show lags near the 1.5 s timeout; these
+    // bounds are well below it and still hold on a busy CI machine (quiet: p95 of a few ms).
+    expect(p95, `start lags: ${lags.join(',')}`).toBeLessThan(250);
+    expect(lags.at(-1), `start lags: ${lags.join(',')}`).toBeLessThan(1000);
   }, 30_000);
 });
 
