@@ -19,7 +19,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
     recoveryWindow: '5m',
     notReportingPeriods: 3,
     burnRate: Object.freeze({ minimumEvents: 100, minimumFailures: 3 }),
-    latency: Object.freeze({ window: '30m', for: '5m', minimumRuns: 10 }),
+    latency: Object.freeze({ window: '1h', for: '5m', minimumRuns: 10 }),
     scrapeJob: 'channel-health',
     /** Receivers each severity goes to when `alerting.routes` does not say and a receiver of that name exists. */
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),

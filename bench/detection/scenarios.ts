@@ -42,7 +42,10 @@ const pairs = (channels: string[], transactions: string[], config: Config): Chec
     transactions.map((transaction) => ({ channel, transaction, tier: config.transactions.find((t) => t.id === transaction)?.tier ?? 'core' })),
   );
 
-export function scenarios(config: Config): Scenario[] {
+/** Healthy history before a fault: long enough for the 1h and 6h windows (and their short pairs) to be full. */
+const HISTORY = 7 * HOUR;
+
+export function scenarios(config: Config, healthyDays = 30): Scenario[] {
   const channels = config.channels.map((c) => c.id);
   const budgetOf = (tx: string) => 1 - (config.transactions.find((t) => t.id === tx)?.objective ?? 0.9998);
   const billing = config.transactions.filter((t) => t.backends.includes('billing')).map((t) => t.id);
@@ -53,8 +56,8 @@ export function scenarios(config: Config): Scenario[] {
     {
       id: 'hard-down',
       title: 'hard down: topup fails every probe on web',
-      seconds: DAY + 2 * HOUR,
-      faultAt: DAY,
+      seconds: 8 * HOUR,
+      faultAt: HISTORY,
       checks: pairs(channels, ['topup'], config),
       probe(c, t, h) {
         return after(this, t) && c.channel === 'web' ? { ok: false, seconds: h.seconds } : h;
@@ -64,8 +67,8 @@ export function scenarios(config: Config): Scenario[] {
     {
       id: 'one-channel-10pct',
       title: '10% of bill_query probes fail on app',
-      seconds: 2 * DAY,
-      faultAt: DAY,
+      seconds: HISTORY + 12 * HOUR,
+      faultAt: HISTORY,
       checks: pairs(channels, ['bill_query'], config),
       probe(c, t, h, random) {
         return after(this, t) && c.channel === 'app' ? { ok: random() >= 0.1, seconds: h.seconds } : h;
@@ -75,7 +78,7 @@ export function scenarios(config: Config): Scenario[] {
     {
       id: 'one-channel-1pct',
       title: '1% of bill_query probes fail on app',
-      seconds: 3 * DAY,
+      seconds: 2 * DAY,
       faultAt: DAY,
       checks: pairs(channels, ['bill_query'], config),
       probe(c, t, h, random) {
@@ -86,45 +89,46 @@ export function scenarios(config: Config): Scenario[] {
     {
       id: 'events-0.1pct',
       title: '0.1% of real topups fail on web (10/s); probes healthy',
-      seconds: 3 * DAY,
-      faultAt: DAY,
+      // Three days of history fill the 3d window, so the slow pairs see a steady state.
+      seconds: 4 * DAY,
+      faultAt: 3 * DAY,
       checks: pairs(['web'], ['topup'], config),
       probe: (_c, _t, h) => h,
       events: [
         {
           check: { channel: 'web', transaction: 'topup', tier: 'core' },
           eventsPerStep: 10 * STEP_SECONDS,
-          failureRatio: (t) => (t >= DAY ? 0.001 : budgetOf('topup') / 2),
+          failureRatio: (t) => (t >= 3 * DAY ? 0.001 : budgetOf('topup') / 2),
         },
       ],
     },
     {
       id: 'backend-outage',
       title: 'billing outage on all channels for 30 minutes',
-      seconds: DAY + 2 * HOUR,
-      faultAt: DAY,
+      seconds: HISTORY + 2 * HOUR,
+      faultAt: HISTORY,
       checks: pairs(channels, [...billing, 'other_query'], config),
       probe(c, t, h) {
-        return after(this, t) && t < DAY + 30 * 60 && billing.includes(c.transaction) ? { ok: false, seconds: h.seconds } : h;
+        return after(this, t) && t < HISTORY + 30 * 60 && billing.includes(c.transaction) ? { ok: false, seconds: h.seconds } : h;
       },
       events: noEvents,
     },
     {
       id: 'latency-creep',
       title: 'topup latency on web creeps from 0.5s to 3s over 3 hours (threshold 2s)',
-      seconds: DAY + 4 * HOUR,
-      faultAt: DAY,
+      seconds: HISTORY + 4 * HOUR,
+      faultAt: HISTORY,
       checks: pairs(channels, ['topup'], config),
       probe(c, t, h) {
         if (!after(this, t) || c.channel !== 'web') return h;
-        return { ok: h.ok, seconds: Math.min(3, 0.5 + (2.5 * (t - DAY)) / (3 * HOUR)) };
+        return { ok: h.ok, seconds: Math.min(3, 0.5 + (2.5 * (t - HISTORY)) / (3 * HOUR)) };
       },
       events: noEvents,
     },
     {
       id: 'healthy-month',
-      title: '30 days healthy but noisy at half the error budget',
-      seconds: 30 * DAY,
+      title: `${healthyDays} days healthy but noisy at half the error budget`,
+      seconds: healthyDays * DAY,
       faultAt: null,
       // One core and one non-core transaction on every channel (payment+billing and crm behind
       // them): enough for spreading to have a chance, small enough for promtool to replay a month.
