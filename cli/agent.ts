@@ -9,13 +9,12 @@ import { AgentError } from '../agent/errors.js';
 import { Pusher } from '../agent/pusher.js';
 import { Spool } from '../agent/spool.js';
 import { createAgentMetrics } from '../collector/metrics.js';
-import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
+import { loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
-import { untilSignal } from './collector.js';
-import { EXIT, UsageError, type CommandMain } from './command.js';
+import { EXIT, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
 import { prepareProbes, startProbeEngine, type ProbeEngine } from './probe-engine.js';
 import { VERSION } from './version.js';
 
@@ -48,28 +47,13 @@ export const main: CommandMain = async (args, io) => {
   try {
     agent = await startAgent({ configFile: values.config ?? DEFAULT_CONFIG_FILE, collectors: values.collector, listen: values.listen, spoolDir: values.spool, env: io.env });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`${err.describe()}\n`);
-      return EXIT.badInput;
-    }
     if (err instanceof AgentError) {
       io.stderr.write(`${err.code}: ${err.message}\n`);
       return err.code === 'CH_AGENT_SPOOL' ? EXIT.failed : EXIT.badInput;
     }
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`channel-health agent: cannot listen: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
-    if (typeof code === 'string' && code.startsWith('CH_')) {
-      // The probe journal (journal/) refuses to start, e.g. another process holds it.
-      io.stderr.write(`${code}: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
+    return startupFailure(err, 'agent', io);
   }
-  await untilSignal((signal) => io.stderr.write(`channel-health agent: ${signal} received, stopping\n`));
+  await untilSignal('agent', io);
   await agent.stop();
   return EXIT.ok;
 };

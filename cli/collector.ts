@@ -14,7 +14,7 @@ import { createResultSink, type ResultSink } from '../collector/result-sink.js';
 import { ConfigError, loadConfigFile, parseListen, secretReader, type Config, type SecretReader } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
-import { EXIT, UsageError, type CommandMain } from './command.js';
+import { EXIT, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: channel-health collector [--config FILE] [--listen HOST:PORT] [--state DIR]
@@ -45,40 +45,17 @@ export const main: CommandMain = async (args, io) => {
   try {
     collector = await startCollector({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, stateDir: values.state, env: io.env });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`${err.describe()}\n`);
-      return EXIT.badInput;
-    }
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`channel-health collector: cannot listen: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
     if (err instanceof StateError) {
       io.stderr.write(`channel-health collector: ${err.message}\n`);
       return EXIT.failed;
     }
-    throw err;
+    return startupFailure(err, 'collector', io);
   }
-  await untilSignal((signal) => io.stderr.write(`channel-health collector: ${signal} received, stopping\n`));
+  await untilSignal('collector', io);
   await collector.stop();
   return EXIT.ok;
 };
 
-/** Resolves on the first SIGTERM or SIGINT. */
-export function untilSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const handler = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', handler);
-      process.off('SIGINT', handler);
-      onSignal(signal);
-      resolve();
-    };
-    process.on('SIGTERM', handler);
-    process.on('SIGINT', handler);
-  });
-}
 
 class StateError extends Error {}
 

@@ -1,6 +1,7 @@
 // The shape every CLI command has: it gets its arguments and standard streams, returns an exit code.
 // Exit codes (docs/cli.md): 0 done, 1 failed while running, 2 bad input (config, flags), nothing started.
 import type { Writable } from 'node:stream';
+import { ConfigError } from '../config/index.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -15,4 +16,41 @@ export const EXIT = Object.freeze({ ok: 0, failed: 1, badInput: 2 });
 /** A flag error: named, printed with the command's usage, exit 2. */
 export class UsageError extends Error {
   readonly code = 'CH_CLI_USAGE';
+}
+
+/**
+ * What every long-running command (run, agent, collector) does when it cannot start: print why
+ * and return the exit code — 2 for a bad config, 1 for a port or a stateful part (journal, spool,
+ * ledger: `CH_` codes) that refuses. Anything else is a bug and is rethrown.
+ */
+export function startupFailure(err: unknown, command: string, io: CliIO): number {
+  if (err instanceof ConfigError) {
+    io.stderr.write(`${err.describe()}\n`);
+    return EXIT.badInput;
+  }
+  if (err instanceof UsageError) throw err;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    io.stderr.write(`channel-health ${command}: cannot listen: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  if (typeof code === 'string' && code.startsWith('CH_')) {
+    io.stderr.write(`${code}: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  }
+  throw err;
+}
+
+/** Resolves on the first SIGTERM or SIGINT, after saying so on stderr. */
+export function untilSignal(command: string, io: CliIO): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+      io.stderr.write(`channel-health ${command}: ${signal} received, stopping\n`);
+      resolve();
+    };
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  });
 }

@@ -9,13 +9,12 @@ import { createMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
 import { ingestPlugin } from '../collector/ingest.js';
 import { createResultSink } from '../collector/result-sink.js';
-import { ConfigError, loadConfigFile, parseListen, type Config } from '../config/index.js';
-import { JournalError } from '../journal/errors.js';
+import { loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { openProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
-import { EXIT, UsageError, type CliIO, type CommandMain } from './command.js';
+import { EXIT, startupFailure, untilSignal, UsageError, type CliIO, type CommandMain } from './command.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { eventIngestForRun } from './collector.js';
 import { prepareProbes, startProbeEngine } from './probe-engine.js';
@@ -50,31 +49,9 @@ export const main: CommandMain = async (args, io) => {
   try {
     service = await startService({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, io });
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`${err.describe()}\n`);
-      return EXIT.badInput;
-    }
-    if (err instanceof UsageError) throw err;
-    if (err instanceof JournalError) {
-      io.stderr.write(`${err.code}: ${err.message}\n`);
-      return EXIT.failed;
-    }
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES') {
-      io.stderr.write(`channel-health run: cannot listen: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
+    return startupFailure(err, 'run', io);
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      io.stderr.write(`channel-health: ${signal} received, stopping\n`);
-      resolve();
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
+  await untilSignal('run', io);
   await service.stop();
   return EXIT.ok;
 };
