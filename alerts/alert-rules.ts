@@ -178,6 +178,9 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
         `(time() - max by (channel, transaction, location) (channel_health_probe_last_run_timestamp_seconds))`,
         `> on (channel, transaction) group_left (tier)`,
         `(${alerting.notReportingPeriods} * ${record.checkPeriod})`,
+        // An open circuit breaker runs only every k-th firing (up to maxBackoff periods apart) on
+        // purpose; the check is hard down and already alerting, so its silence is not news.
+        `unless on (channel, transaction, location) (max by (channel, transaction, location) (channel_health_probe_breaker_open) == 1)`,
       ].join('\n'),
       labels: { severity: 'warning' },
       annotations: {
