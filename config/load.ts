@@ -140,7 +140,10 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
     const where = `channels.${id}`;
     const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
     if (rendered !== null) checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
-    if (c.businessCode) tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
+    if (c.businessCode) {
+      tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
+      checkErrorCodes(c.businessCode.errors ?? {}, c.businessCode.success, `${where}.businessCode.errors`, problems);
+    }
     return {
       id,
       description: c.description ?? id,
@@ -148,7 +151,7 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
       baseUrl: c.baseUrl,
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
       capacityPerSecond: c.capacityPerSecond ?? null,
-      businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success] } : null,
+      businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success], errors: { ...(c.businessCode.errors ?? {}) } } : null,
     };
   });
 
@@ -636,6 +639,18 @@ function checkAbsoluteUrl(text: string, where: string, problems: ConfigProblem[]
     return;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push({ path: where, message: `must be an http or https URL (got "${url.protocol}")` });
+}
+
+/** Business error codes become a label value: bounded in number and spelling, never `other` (the bucket for unlisted codes). */
+export const MAX_ERROR_CODES = 200;
+function checkErrorCodes(errors: Readonly<Record<string, string>>, success: readonly string[], where: string, problems: ConfigProblem[]): void {
+  const codes = Object.keys(errors);
+  if (codes.length > MAX_ERROR_CODES) problems.push({ path: where, message: `lists ${codes.length} codes; at most ${MAX_ERROR_CODES} (each is a label value)` });
+  for (const code of codes) {
+    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(code)) problems.push({ path: `${where}.${code}`, message: 'a code is 1–32 letters, digits, _, . or -' });
+    else if (code === 'other') problems.push({ path: `${where}.${code}`, message: '"other" is the label value of codes not listed here' });
+    else if (success.includes(code)) problems.push({ path: `${where}.${code}`, message: `"${code}" is also a success code` });
+  }
 }
 
 function tryJsonPath(p: string, where: string, problems: ConfigProblem[]): void {

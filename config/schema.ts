@@ -40,6 +40,14 @@ const BusinessCodeSchema = Type.Object(
   {
     path: Type.String({ description: 'JSON path of the business result code in every response body, e.g. $.code.' }),
     success: Type.Array(Type.String(), { minItems: 1, description: 'Codes that mean the operation succeeded, e.g. ["0000"].' }),
+    errors: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 200 }), {
+        description:
+          'Known failure codes and what each means, e.g. {"5101": "billing system unavailable"}. A failed step\'s code is exported as the `code` label of ' +
+          'channel_health_probe_business_errors_total when it is listed here and as `other` when not, so a misbehaving channel cannot grow the series set; ' +
+          'the weekly report ranks the codes with these meanings. At most 200 codes of 1–32 letters, digits, `_`, `.` or `-`; none may also be a success code.',
+      }),
+    ),
   },
   { additionalProperties: false, description: 'How this channel reports business success inside a 200 response.' },
 );

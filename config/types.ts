@@ -18,6 +18,8 @@ export interface Backend {
 export interface BusinessCodeRule {
   path: string;
   success: readonly string[];
+  /** Known failure codes → meaning; others are exported as `other`. */
+  errors: Readonly<Record<string, string>>;
 }
 
 export interface Channel {

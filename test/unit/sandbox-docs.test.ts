@@ -20,6 +20,12 @@ describe('sandbox docs', () => {
     expect(documented).toEqual(Object.keys(BUSINESS_CODES).sort());
   });
 
+  test('the shipped config names every failure code the sandbox answers with, on every channel', async () => {
+    const config = await loadConfigFile(path.join(REPO_ROOT, 'channel-health.yaml'));
+    const failures = Object.keys(BUSINESS_CODES).filter((c) => c !== '0000').sort();
+    for (const channel of config.channels) expect(Object.keys(channel.businessCode?.errors ?? {}).sort(), channel.id).toEqual(failures);
+  });
+
   test('every CH_SANDBOX_ code is in docs/errors.md with its HTTP status', () => {
     const section = errorsDoc.slice(errorsDoc.indexOf('## Sandbox ('));
     expect(section.length).toBeGreaterThan(0);
