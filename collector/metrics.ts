@@ -114,6 +114,20 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     labelNames: ['channel', 'transaction', 'tier', 'reason'] as const,
     registers: [registry],
   });
+  // Made on first failure, not pre-created: checks × steps × reasons × locations (× codes) would
+  // multiply the zero series by ten for counts that are almost always absent.
+  const stepFailures = new Counter({
+    name: 'channel_health_probe_step_failures_total',
+    help: 'Probe steps that ran and failed, by step and failure reason; compensating (always) steps included. Created on first failure.',
+    labelNames: ['channel', 'transaction', 'step', 'location', 'reason'] as const,
+    registers: [registry],
+  });
+  const businessErrors = new Counter({
+    name: 'channel_health_probe_business_errors_total',
+    help: 'Failed probe steps that answered a business failure code, by code (the channel\'s known codes; `other` for the rest). Created on first failure.',
+    labelNames: ['channel', 'transaction', 'step', 'location', 'code'] as const,
+    registers: [registry],
+  });
   const objective = new Gauge({
     name: 'channel_health_objective_ratio',
     help: 'Success objective of each transaction (from its tier).',
@@ -153,6 +167,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
 
   buildInfo.set({ version: options.version }, 1);
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
+  const codeLabel = businessCodeLabels(config);
   for (const t of config.transactions) objective.set({ transaction: t.id, tier: t.tier }, t.objective);
 
   // Zero series for every configured pair, so rate() and absent-vs-zero work from the first scrape.
@@ -198,6 +213,10 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
       }
       const finishedSeconds = (result.startedAt + result.durationMs) / 1000;
       lastRun.set({ channel, transaction, location }, finishedSeconds);
+      for (const f of failedSteps(result, codeLabel)) {
+        stepFailures.inc({ channel, transaction, step: f.step, location, reason: f.reason });
+        if (f.code !== null) businessErrors.inc({ channel, transaction, step: f.step, location, code: f.code });
+      }
       if (result.ok) {
         probeSuccess.set(labels, 1);
         consecutiveFailures.set(labels, 0);
@@ -213,6 +232,26 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
       if (!event.ok) transactionFailures.inc({ channel: event.channel, transaction: event.transaction, tier, reason: event.reason ?? 'internal' });
     },
   };
+}
+
+/** Label value of a channel's business code: listed in the config (`businessCode.errors`), else `other`. */
+export type CodeLabeler = (channel: string, code: string | null) => string | null;
+
+export function businessCodeLabels(config: Config): CodeLabeler {
+  const rules = new Map(config.channels.map((c) => [c.id, c.businessCode]));
+  return (channel, code) => {
+    const rule = rules.get(channel);
+    // No code, or one that means success (the step failed on something else, e.g. its latency).
+    if (code === null || !rule || rule.success.includes(code)) return null;
+    return Object.hasOwn(rule.errors, code) ? code : 'other';
+  };
+}
+
+/** The steps of a run that ran and failed, with their reasons and bounded business codes. */
+export function failedSteps(result: ProbeResult, codeLabel: CodeLabeler): Array<{ step: string; reason: FailureReason; code: string | null }> {
+  return result.steps
+    .filter((st) => !st.ok && !st.skipped)
+    .map((st) => ({ step: st.name, reason: st.reason ?? 'internal', code: codeLabel(result.channel, st.businessCode) }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,7 +325,7 @@ export interface SeriesUpdate {
  * it touches the registry. It must mirror recordResult exactly: the restore test in
  * test/unit/ingest-durable.test.ts compares a restored registry with the live one.
  */
-export function resultUpdates(result: ProbeResult): SeriesUpdate[] {
+export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): SeriesUpdate[] {
   const { channel, transaction, tier, location } = result;
   const labels = { channel, transaction, tier, location };
   const out: SeriesUpdate[] = [
@@ -297,6 +336,10 @@ export function resultUpdates(result: ProbeResult): SeriesUpdate[] {
     if (!step.skipped) out.push({ kind: 'histogram', metric: 'channel_health_probe_step_duration_seconds', labels: { channel, transaction, step: step.name, location }, op: 'observe', value: step.durationMs / 1000 });
   }
   out.push({ kind: 'gauge', metric: 'channel_health_probe_last_run_timestamp_seconds', labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
+  for (const f of failedSteps(result, codeLabel)) {
+    out.push({ kind: 'counter', metric: 'channel_health_probe_step_failures_total', labels: { channel, transaction, step: f.step, location, reason: f.reason }, op: 'inc', value: 1 });
+    if (f.code !== null) out.push({ kind: 'counter', metric: 'channel_health_probe_business_errors_total', labels: { channel, transaction, step: f.step, location, code: f.code }, op: 'inc', value: 1 });
+  }
   if (result.ok) {
     out.push({ kind: 'gauge', metric: 'channel_health_probe_success', labels, op: 'set', value: 1 });
     out.push({ kind: 'gauge', metric: 'channel_health_probe_consecutive_failures', labels, op: 'set', value: 0 });

@@ -14,7 +14,7 @@ tiers:
 backends:
   billing: {}
 channels:
-  web: { transport: http, baseUrl: "http://127.0.0.1:9/web" }
+  web: { transport: http, baseUrl: "http://127.0.0.1:9/web", businessCode: { path: $.code, success: ["0000"], errors: { "5101": billing down } } }
   app: { transport: http, baseUrl: "http://127.0.0.1:9/app" }
 transactions:
   balance_query: { tier: core, backends: [billing], latencyThresholdMs: 1000 }

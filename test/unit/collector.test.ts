@@ -88,6 +88,47 @@ describe('metric contract', () => {
     expect(sample(text, 'channel_health_probe_step_duration_seconds_count', { step: 'login' })).toBe(3);
   });
 
+  it('counts failed steps by reason and business codes by their bounded label, from the first failure on', async () => {
+    const { registry, sink } = setup();
+    const before = await registry.metrics();
+    expect(before).not.toContain('channel_health_probe_step_failures_total{');
+    expect(before).not.toContain('channel_health_probe_business_errors_total{');
+    const step = (name: string, over: Partial<ProbeResult['steps'][number]>) => ({
+      name, ok: true, skipped: false, always: false, durationMs: 10, connectMs: 0, ttfbMs: 8, status: 200, businessCode: '0000', reason: null, detail: null, ...over,
+    });
+    const failedTopup = (code: string | null, reason: ProbeResult['reason']) =>
+      result({
+        ok: false,
+        reason,
+        failedStep: 'topup',
+        steps: [
+          step('login', {}),
+          step('topup', { ok: false, businessCode: code, reason }),
+          step('verify', { ok: false, skipped: true, businessCode: null }),
+          // The compensating step failed too: a refund that did not happen is a failing step of its own.
+          step('refund', { ok: false, always: true, businessCode: '5201', reason: 'business_error' }),
+        ],
+      });
+    sink.accept(failedTopup('5101', 'business_error'));
+    sink.accept(failedTopup('5101', 'business_error'));
+    sink.accept(failedTopup('ZZ-NEW', 'business_error')); // not in the config: counted as other
+    sink.accept(failedTopup('0000', 'assertion')); // a success code on a step failed by its latency: no business error
+    sink.accept(failedTopup(null, 'timeout'));
+    const text = await registry.metrics();
+    const at = { channel: 'web', transaction: 'topup', location: 'local' };
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'topup', reason: 'business_error' })).toBe(3);
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'topup', reason: 'assertion' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'topup', reason: 'timeout' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'refund', reason: 'business_error' })).toBe(5);
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'verify' })).toBeUndefined();
+    expect(sample(text, 'channel_health_probe_step_failures_total', { ...at, step: 'login' })).toBeUndefined();
+    expect(sample(text, 'channel_health_probe_business_errors_total', { ...at, step: 'topup', code: '5101' })).toBe(2);
+    expect(sample(text, 'channel_health_probe_business_errors_total', { ...at, step: 'topup', code: 'other' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_business_errors_total', { ...at, step: 'refund', code: '5201' })).toBe(5);
+    expect(text).not.toContain('code="0000"');
+    expect(text).not.toContain('ZZ-NEW');
+  });
+
   it('rejects unknown labels without creating a series', async () => {
     const { registry, sink } = setup();
     const before = await registry.metrics();

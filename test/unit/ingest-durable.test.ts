@@ -50,10 +50,19 @@ function expectSameSeries(actual: string, expected: string) {
   }
 }
 
+// A step that ran ok, was skipped, or failed: failed ones carry a known, an unlisted, a success or no business code.
 const step = (name: string) =>
-  fc.record({ ms: fc.double({ min: 0, max: 40_000, noNaN: true }), skipped: fc.boolean() }).map(({ ms, skipped }) => ({
-    name, ok: !skipped, skipped, always: false, durationMs: ms, connectMs: 0, ttfbMs: ms, status: skipped ? null : 200, businessCode: null, reason: null, detail: null,
-  }));
+  fc
+    .record({
+      ms: fc.double({ min: 0, max: 40_000, noNaN: true }),
+      state: fc.constantFrom('ok', 'skipped', 'failed'),
+      reason: fc.constantFrom(...FAILURE_REASONS),
+      code: fc.constantFrom('5101', '7777', '0000', null),
+    })
+    .map(({ ms, state, reason, code }) => ({
+      name, ok: state === 'ok', skipped: state === 'skipped', always: false, durationMs: ms, connectMs: 0, ttfbMs: ms,
+      status: state === 'skipped' ? null : 200, businessCode: state === 'failed' ? code : null, reason: state === 'failed' ? reason : null, detail: null,
+    }));
 
 const resultArb: fc.Arbitrary<ProbeResult> = fc
   .record({
