@@ -25,6 +25,7 @@ import { REPORT_VERSION } from './model.js';
 import { formatUtcOffset, loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
 import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
 import { alertsQuery, failuresQuery, latencyQuery, loadQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
+import { stepRows, STEPS_METHOD } from './steps.js';
 
 export interface CollectInputs {
   client: PrometheusClient;
@@ -54,7 +55,7 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
   const rangeSeconds = (period.toMs - period.fromMs) / 1000;
   const endSeconds = period.toMs / 1000;
   const previousEndSeconds = previous.toMs / 1000;
-  const steps = 7;
+  const steps = 8;
   let step = 0;
   const progress = (what: string) => inputs.progress(`[${++step}/${steps}] ${what}`);
 
@@ -107,6 +108,14 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
     notes.push('Headroom and time to capacity are not computed: capacity is customer transactions per second, and probe runs are not customer load.');
   }
 
+  progress('failing steps and business codes');
+  const failing = await stepRows(client, rangeSeconds, endSeconds, previousEndSeconds, config);
+  // A run that could not start (reason internal: no free account, a template error) has no failing step.
+  const probeFailed = [...current.probe.values()].reduce((n, o) => n + o.failures - (o.byReason.internal ?? 0), 0);
+  if (probeFailed > 0 && failing.steps.length === 0) {
+    notes.push(`Probe runs failed but Prometheus has no ${SERIES.stepFailures} in the period (a channel-health older than this report?): failing steps and codes are not ranked.`);
+  }
+
   progress('alerts that fired');
   const alertSeries = await client.samples(alertsQuery(rangeSeconds), endSeconds);
   const alerts = alertRows(alertSeries, period);
@@ -125,9 +134,9 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
     failures: {
       real: reasonRows(current.real, before.real),
       probe: reasonRows(current.probe, before.probe),
-      missing:
-        'Failing steps and business result codes are not in the metric contract (v1), so this report cannot rank them; ' +
-        'the probe results API and the logs have them per run. A counter channel_health_probe_failed_step_total{channel,transaction,step,reason} has been proposed.',
+      steps: failing.steps,
+      codes: failing.codes,
+      stepsMethod: STEPS_METHOD,
     },
     alerts: { method: ALERT_METHOD, rows: alerts },
     latency: { source: `Synthetic probes (${SERIES.probeDuration}), histogram_quantile over the whole period.`, rows: latency },

@@ -3,7 +3,7 @@
 import * as f from './format.js';
 import type { Report } from './model.js';
 import { escapeXml, hbarChart, lineChart, PALETTE, timelineChart } from './svg.js';
-import { alertTable, isTextColumn, latencyTable, loadTable, reasonTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -54,6 +54,7 @@ export function renderHtml(report: Report): string {
     report.notes.length ? `<div class="notes"><strong>Notes</strong><ul>${report.notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul></div>` : '',
     successSection(report),
     failureSection(report),
+    stepSection(report),
     alertSection(report),
     latencySection(report),
     loadSection(report),
@@ -124,7 +125,25 @@ function failureSection(r: Report): string {
     `<h3>${primary === 'real' ? 'Real transactions' : 'Probe runs'}</h3>`,
     table(reasonTable(r, primary)),
     r.failures[other].length ? `<h3>${other === 'real' ? 'Real transactions' : 'Probe runs'}</h3>\n${table(reasonTable(r, other))}` : '',
-    para(r.failures.missing),
+  );
+}
+
+function stepSection(r: Report): string {
+  const chart = hbarChart({
+    title: 'Failing probe steps',
+    series: ['this period', 'previous period'],
+    groups: r.failures.steps.map((x) => ({ label: `${x.transaction}/${x.step} (${x.reason})`, values: [x.failures, x.previousFailures] })),
+    format: (v) => f.count(v),
+    empty: 'no probe step failed in the period',
+  });
+  return section(
+    'steps',
+    'Failing steps and business codes',
+    chart,
+    r.failures.steps.length ? table(stepTable(r)) : '',
+    '<h3>Business error codes</h3>',
+    r.failures.codes.length ? table(codeTable(r)) : para('No failing step answered a business failure code.'),
+    para(r.failures.stepsMethod),
   );
 }
 

@@ -1,7 +1,7 @@
 // The Markdown summary for the meeting notes: the same figures as the HTML, without the charts.
 import * as f from './format.js';
 import type { Report } from './model.js';
-import { alertTable, isTextColumn, latencyTable, loadTable, reasonTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 function table(t: Table): string {
   if (t.rows.length === 0) return '_none_';
@@ -43,8 +43,10 @@ export function renderMarkdown(report: Report): string {
   );
   const other = report.loadBasis === 'real' ? 'probe' : 'real';
   if (report.failures[other].length) out.push(`### ${other === 'real' ? 'Real transactions' : 'Probe runs'}`, '', table(reasonTable(report, other)), '');
+  out.push('## Failing probe steps', '', report.failures.steps.length ? table(stepTable(report)) : '_No probe step failed in the period._', '');
+  out.push('### Business error codes', '', report.failures.codes.length ? table(codeTable(report)) : '_No failing step answered a business failure code._', '');
   out.push(
-    `_${report.failures.missing}_`,
+    `_${report.failures.stepsMethod}_`,
     '',
     '## Alerts fired',
     '',

@@ -59,6 +59,30 @@ export interface ReasonRow {
   previousFailures: number;
 }
 
+/** One step of one transaction failing for one reason, all channels together. */
+export interface StepFailureRow {
+  transaction: string;
+  step: string;
+  reason: string;
+  failures: number;
+  /** Per channel, channels with none left out, keys sorted. */
+  byChannel: Record<string, number>;
+  previousFailures: number;
+}
+
+/** One business failure code answered by one step of one transaction, all channels together. */
+export interface BusinessCodeRow {
+  /** The code, or `other` for codes the config does not list. */
+  code: string;
+  /** What the config says the code means; null for `other` and for codes no channel lists. */
+  meaning: string | null;
+  transaction: string;
+  step: string;
+  failures: number;
+  byChannel: Record<string, number>;
+  previousFailures: number;
+}
+
 export interface AlertEpisode {
   /** ISO 8601 UTC. */
   start: string;
@@ -147,8 +171,12 @@ export interface Report {
   failures: {
     real: ReasonRow[];
     probe: ReasonRow[];
-    /** Why failing steps and business codes are not shown. */
-    missing: string;
+    /** Failing probe steps, most failures first (at most STEP_ROWS). */
+    steps: StepFailureRow[];
+    /** Business failure codes of failing probe steps, most first (at most STEP_ROWS). */
+    codes: BusinessCodeRow[];
+    /** How steps and codes are counted. */
+    stepsMethod: string;
   };
   alerts: { method: string; rows: AlertRow[] };
   latency: { source: string; rows: LatencyRow[] };

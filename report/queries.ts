@@ -8,6 +8,8 @@ export const SERIES = {
   probeRuns: 'channel_health_probe_runs_total',
   probeFailures: 'channel_health_probe_failures_total',
   probeDuration: 'channel_health_probe_duration_seconds_bucket',
+  stepFailures: 'channel_health_probe_step_failures_total',
+  businessErrors: 'channel_health_probe_business_errors_total',
   objective: 'channel_health_objective_ratio',
   alerts: 'ALERTS',
 } as const;
@@ -47,4 +49,18 @@ export function loadQuery(basis: Basis, bucketSeconds: number): string {
 /** The raw firing samples of every alert in the range (a range selector, not resampled). */
 export function alertsQuery(rangeSeconds: number): string {
   return `${SERIES.alerts}{alertstate="firing"}[${promRange(rangeSeconds)}]`;
+}
+
+/**
+ * What a counter counted in the range ending at the evaluation time, for counters created on their
+ * first increment (the step-failure counters, docs/metrics.md). increase() cannot see the step
+ * from "no series" to its first value and extrapolates at the edges; without a reset the exact
+ * figure is the last value minus the value at the start (0 for a series born inside the range).
+ * Series that reset in the range fall back to increase().
+ */
+export function countedQuery(metric: string, by: readonly string[], rangeSeconds: number): string {
+  const r = promRange(rangeSeconds);
+  const last = `last_over_time(${metric}[${r}])`;
+  const reset = `resets(${metric}[${r}]) > 0`;
+  return `sum by (${by.join(', ')}) (((${last} - ${metric} offset ${r}) unless ${reset}) or (${last} unless ${reset}) or increase(${metric}[${r}]))`;
 }

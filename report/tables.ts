@@ -12,7 +12,7 @@ export interface Table {
 
 const where = (r: { channel: string | null }) => r.channel ?? 'all channels';
 
-const TEXT_COLUMNS = new Set(['transaction', 'channel', 'tier', 'basis', 'verdict', 'top reason', 'reason', 'alert', 'severity', 'labels', 'status']);
+const TEXT_COLUMNS = new Set(['transaction', 'channel', 'tier', 'basis', 'verdict', 'top reason', 'reason', 'alert', 'severity', 'labels', 'status', 'step', 'code', 'meaning', 'channels']);
 
 /** Names and words read left-aligned; numbers right-aligned so their digits line up. */
 export function isTextColumn(head: string): boolean {
@@ -44,6 +44,26 @@ export function reasonTable(report: Report, basis: 'real' | 'probe'): Table {
   return {
     head: ['reason', 'failures', 'share', 'previous period'],
     rows: report.failures[basis].map((r) => [r.reason, f.count(r.failures), f.percent(r.share, 1), f.count(r.previousFailures)]),
+  };
+}
+
+const byChannel = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
+    .map(([channel, n]) => `${channel} ${f.count(n)}`)
+    .join(', ');
+
+export function stepTable(report: Report): Table {
+  return {
+    head: ['transaction', 'step', 'reason', 'failures', 'channels', 'previous period'],
+    rows: report.failures.steps.map((r) => [r.transaction, r.step, r.reason, f.count(r.failures), byChannel(r.byChannel), f.count(r.previousFailures)]),
+  };
+}
+
+export function codeTable(report: Report): Table {
+  return {
+    head: ['code', 'meaning', 'transaction', 'step', 'failures', 'channels', 'previous period'],
+    rows: report.failures.codes.map((r) => [r.code, r.meaning ?? f.MISSING, r.transaction, r.step, f.count(r.failures), byChannel(r.byChannel), f.count(r.previousFailures)]),
   };
 }
 
@@ -159,6 +179,10 @@ export function summaryLines(report: Report): string[] {
   }
   const reasons = report.failures[report.loadBasis];
   if (reasons.length) lines.push(`Top failure reason (${f.basis(report.loadBasis)}): ${reasons[0]?.reason} — ${f.count(reasons[0]?.failures ?? 0)} failures, ${f.percent(reasons[0]?.share ?? 0, 1)} of all.`);
+  const topStep = report.failures.steps[0];
+  if (topStep) lines.push(`Most failing probe step: ${topStep.transaction}/${topStep.step} (${topStep.reason}), ${f.count(topStep.failures)} failures on ${byChannel(topStep.byChannel)}.`);
+  const topCode = report.failures.codes[0];
+  if (topCode) lines.push(`Most frequent business code: ${topCode.code}${topCode.meaning ? ` (${topCode.meaning})` : ''} from ${topCode.transaction}/${topCode.step}, ${f.count(topCode.failures)} times.`);
   const firing = report.alerts.rows.reduce((s, a) => s + a.firingSeconds, 0);
   lines.push(report.alerts.rows.length ? `${report.alerts.rows.length} alert${report.alerts.rows.length === 1 ? '' : 's'} fired, ${f.duration(firing)} in all; longest: ${report.alerts.rows[0]?.alertname} (${f.duration(report.alerts.rows[0]?.firingSeconds ?? 0)}).` : 'No alerts fired.');
   const busiest = [...report.load.channels].filter((c) => c.utilisation !== null).sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];

@@ -98,6 +98,12 @@ function generate(): Map<string, Family> {
     }
     fam.series.set(seriesKey(name, labels), samples);
   };
+  // The step-failure counters are created on their first failure: no samples before it.
+  const bornCounter = (fam: Family, name: string, labels: Labels, rate: Rate) => {
+    counter(fam, name, labels, rate);
+    const key = seriesKey(name, labels);
+    fam.series.set(key, (fam.series.get(key) ?? []).filter(([, v]) => v > 0));
+  };
   const events = family('channel_health_transactions', 'counter');
   for (const r of real) counter(events, 'channel_health_transactions_total', r.labels, r.rate);
   const failures = family('channel_health_transaction_failures', 'counter');
@@ -107,6 +113,22 @@ function generate(): Map<string, Family> {
   for (const [c, t, tier] of pairs) counter(runs, 'channel_health_probe_runs_total', probeLabels(c, t, tier), () => 10);
   const probeFailures = family('channel_health_probe_failures', 'counter');
   counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('web', 'topup', 'core'), reason: 'business_error' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0));
+
+  // Failing steps. Born inside the reported week: sms/other_query ping, 1 per interval Thursday
+  // 00:00–00:59 → 12; topup's topup step on web (Tuesday 10:00–10:29, 1 per interval → 6, code 5101)
+  // and on sms (Wednesday 12:00, 2 → code 9999, which the config does not list: "other"). Born in
+  // the previous week and still there: web topup's refund step, 1 timeout a day at 03:00 → 7 and 7.
+  const steps = family('channel_health_probe_step_failures', 'counter');
+  const codes = family('channel_health_probe_business_errors', 'counter');
+  const stepLabels = (channel: string, transaction: string, step: string) => ({ channel, transaction, step, location: 'dc1' });
+  bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('sms', 'other_query', 'ping'), reason: 'http_status' }, (d, h) => (d === 10 && h === 0 ? 1 : 0));
+  const webTopup: Rate = (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0);
+  const smsTopup: Rate = (d, h, m) => (d === 9 && h === 12 && m === 0 ? 2 : 0);
+  bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('web', 'topup', 'topup'), reason: 'business_error' }, webTopup);
+  bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('sms', 'topup', 'topup'), reason: 'business_error' }, smsTopup);
+  bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('web', 'topup', 'topup'), code: '5101' }, webTopup);
+  bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('sms', 'topup', 'topup'), code: 'other' }, smsTopup);
+  bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('web', 'topup', 'refund'), reason: 'timeout' }, (_d, h, m) => (h === 3 && m === 0 ? 1 : 0));
 
   // Latency: of every 10 runs, this week 5 ≤ 0.25 s, 9 ≤ 0.5 s, all ≤ 1 s; last week 2, 8, 10.
   const duration = family('channel_health_probe_duration_seconds', 'histogram');
@@ -187,7 +209,7 @@ tiers:
 backends:
   billing: {}
 channels:
-  web: { transport: http, baseUrl: "http://127.0.0.1:9/web", capacityPerSecond: 0.5 }
+  web: { transport: http, baseUrl: "http://127.0.0.1:9/web", capacityPerSecond: 0.5, businessCode: { path: $.code, success: ["0000"], errors: { "5101": billing system unavailable } } }
   sms: { transport: http, baseUrl: "http://127.0.0.1:9/sms", capacityPerSecond: 0.2 }
 transactions:
   topup: { tier: core, backends: [billing], latencyThresholdMs: 700 }
@@ -257,7 +279,7 @@ describe('report over a backfilled fortnight with known answers', () => {
     expect(report.period).toEqual({ label: week.label, from: new Date(FROM * 1000).toISOString(), to: new Date(TO * 1000).toISOString(), utcOffset: 'UTC+08:00' });
     expect(report.previousPeriod.from).toBe(new Date(PREV * 1000).toISOString());
     expect(report.loadBasis).toBe('real');
-    expect(stderr).toMatch(/\[1\/7\] success and failure totals/);
+    expect(stderr).toMatch(/\[1\/8\] success and failure totals/);
     expect(stderr).toMatch(/done querying/);
   });
 
@@ -307,7 +329,18 @@ describe('report over a backfilled fortnight with known answers', () => {
     ]);
     expect(report.failures.real[0]?.share).toBeCloseTo(720 / 858, 6);
     expect(report.failures.real.find((r) => r.reason === 'assertion')?.previousFailures).toBe(70);
-    expect(report.failures.missing).toMatch(/not in the metric contract/);
+  });
+
+  it('ranks failing steps and business codes, counting series born inside the week from zero', () => {
+    expect(report.failures.steps).toEqual([
+      { transaction: 'other_query', step: 'ping', reason: 'http_status', failures: 12, byChannel: { sms: 12 }, previousFailures: 0 },
+      { transaction: 'topup', step: 'topup', reason: 'business_error', failures: 8, byChannel: { sms: 2, web: 6 }, previousFailures: 0 },
+      { transaction: 'topup', step: 'refund', reason: 'timeout', failures: 7, byChannel: { web: 7 }, previousFailures: 7 },
+    ]);
+    expect(report.failures.codes).toEqual([
+      { code: '5101', meaning: 'billing system unavailable', transaction: 'topup', step: 'topup', failures: 6, byChannel: { web: 6 }, previousFailures: 0 },
+      { code: 'other', meaning: null, transaction: 'topup', step: 'topup', failures: 2, byChannel: { sms: 2 }, previousFailures: 0 },
+    ]);
   });
 
   it('finds the peak hour, headroom and the trend of each channel', () => {
@@ -379,7 +412,7 @@ describe('report over a backfilled fortnight with known answers', () => {
       });
       await page.goto(`file://${htmlFile}`, { waitUntil: 'load' });
       const sections = await page.$$eval('section', (els) => els.map((s) => ({ id: s.id, charts: s.querySelectorAll('svg').length, height: s.getBoundingClientRect().height })));
-      expect(sections.map((s) => s.id)).toEqual(['success', 'failures', 'alerts', 'latency', 'load', 'trend', 'week-over-week']);
+      expect(sections.map((s) => s.id)).toEqual(['success', 'failures', 'steps', 'alerts', 'latency', 'load', 'trend', 'week-over-week']);
       for (const s of sections) {
         expect(s.charts, `charts in #${s.id}`).toBeGreaterThan(0);
         expect(s.height).toBeGreaterThan(100);

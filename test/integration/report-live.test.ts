@@ -60,7 +60,7 @@ describe('report over a live run with a billing fault', () => {
     const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
     const args = [CLI, 'report', '--prometheus', prometheus.url, '--from', iso(from), '--to', iso(to), '--format', 'json,md', '--out', dir, '--config', path.join(dir, 'fast.yaml')];
     const { stdout, stderr } = await run(process.execPath, args, { cwd: REPO_ROOT, timeout: 30_000 });
-    expect(stderr).toMatch(/\[7\/7\] done querying/);
+    expect(stderr).toMatch(/\[8\/8\] done querying/);
     const files = stdout.trim().split('\n');
     expect(files.map((f) => path.extname(f))).toEqual(['.md', '.json']);
     const report = JSON.parse(await readFile(files[1] as string, 'utf8')) as Report;
@@ -91,6 +91,13 @@ describe('report over a live run with a billing fault', () => {
     }
     expect(report.success.transactions.filter((t) => t.verdict === 'missed').map((t) => t.transaction)).toEqual(BILLING);
     expect(report.failures.probe[0]?.reason).toBe('business_error');
+    // Where the runs failed: a billing step answering billing's own code, with the config's meaning.
+    expect(BILLING).toContain(report.failures.steps[0]?.transaction);
+    expect(report.failures.steps[0]?.reason).toBe('business_error');
+    expect(report.failures.steps.filter((s) => s.reason === 'business_error').map((s) => s.transaction).filter((t) => !BILLING.includes(t))).toEqual([]);
+    expect(report.failures.codes[0]).toMatchObject({ code: '5101', meaning: 'billing system (BOSS) unavailable' });
+    expect(BILLING).toContain(report.failures.codes[0]?.transaction);
+    expect(Object.keys(report.failures.codes[0]?.byChannel ?? {}).sort()).toEqual([...CHANNELS].sort());
     expect(report.load.bucketSeconds).toBe(60);
     expect(report.load.channels.map((c) => c.channel)).toEqual(CHANNELS);
     for (const c of report.load.channels) {

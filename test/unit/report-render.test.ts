@@ -40,7 +40,7 @@ function emptyWeek(): Report {
       ],
       rows: [],
     },
-    failures: { real: [], probe: [{ reason: 'timeout', failures: 1, share: 1, previousFailures: 0 }], missing: 'Failing steps are not in the contract.' },
+    failures: { real: [], probe: [{ reason: 'timeout', failures: 1, share: 1, previousFailures: 0 }], steps: [], codes: [], stepsMethod: 'Counted <exactly>.' },
     alerts: { method: 'raw samples', rows: [] },
     latency: { source: 'probes', rows: [] },
     load: { basis: 'probe', bucketSeconds: 3600, channels: [], series: [] },
@@ -52,12 +52,27 @@ describe('report rendering', () => {
   it('gives every section a chart, with a message where there is no data', () => {
     const html = renderHtml(emptyWeek());
     const sections = [...html.matchAll(/<section id="([^"]+)">([\s\S]*?)<\/section>/g)];
-    expect(sections.map((m) => m[1])).toEqual(['success', 'failures', 'alerts', 'latency', 'load', 'trend', 'week-over-week']);
+    expect(sections.map((m) => m[1])).toEqual(['success', 'failures', 'steps', 'alerts', 'latency', 'load', 'trend', 'week-over-week']);
     for (const [, id, body] of sections) expect(body, id).toMatch(/<svg [^>]*role="img"/);
     expect(html).toContain('no alerts fired in the period');
     expect(html).toContain('no probe latency in the period');
+    expect(html).toContain('no probe step failed in the period');
+    expect(html).toContain('Counted &lt;exactly&gt;.');
     expect(html).toContain('No real customer transactions &lt;here&gt;.');
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/);
+  });
+
+  it('ranks failing steps and codes with their channels, in HTML and Markdown alike', () => {
+    const report = emptyWeek();
+    report.failures.steps = [{ transaction: 'topup', step: 'verify', reason: 'business_error', failures: 1234, byChannel: { app: 34, web: 1200 }, previousFailures: 5 }];
+    report.failures.codes = [{ code: '5101', meaning: 'billing <BOSS> down', transaction: 'topup', step: 'verify', failures: 1200, byChannel: { web: 1200 }, previousFailures: 0 }];
+    const md = renderMarkdown(report);
+    expect(md).toContain('| topup | verify | business_error | 1,234 | web 1,200, app 34 | 5 |');
+    expect(md).toContain('| 5101 | billing <BOSS> down | topup | verify | 1,200 | web 1,200 | 0 |');
+    expect(md).toContain('- Most failing probe step: topup/verify (business_error), 1,234 failures on web 1,200, app 34.');
+    const html = renderHtml(report);
+    expect(html).toContain('billing &lt;BOSS&gt; down');
+    expect(html).toContain('topup/verify (business_error)');
   });
 
   it('writes the same figures in Markdown and JSON', () => {
