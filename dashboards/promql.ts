@@ -14,6 +14,7 @@ export const METRIC = Object.freeze({
   events: 'channel_health_transactions_total',
   eventFailures: 'channel_health_transaction_failures_total',
   objective: 'channel_health_objective_ratio',
+  businessErrors: 'channel_health_probe_business_errors_total',
 });
 
 /** Recording rules published by alerts/ (alerts/README.md). `W` is a rate window, `S` the SLO window. */

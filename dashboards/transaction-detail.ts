@@ -258,6 +258,20 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         noValue: 'no failed runs',
       }),
     )
+    .withPanel(
+      barGaugePanel({
+        title: 'Business error codes',
+        description:
+          'Business failure codes the failing probe steps answered over the range, by code and step. Codes the config does not list under businessCode.errors show as "other"; the weekly report gives their meanings.',
+        queries: [{ expr: sumIncrease(METRIC.businessErrors, PROBE, '$__range', ['code', 'step']), legend: '{{code}} at {{step}}' }],
+        decimals: 0,
+        min: 0,
+        thresholds: risingThresholds(1, 1),
+        w: 8,
+        h: 9,
+        noValue: 'no business errors',
+      }),
+    )
     .withRow(section('How long it takes'))
     .withPanel(
       timeSeriesPanel({
