@@ -2,7 +2,8 @@
 // JSON array or NDJSON (content-type application/x-ndjson). Same door and same all-or-nothing
 // rule as results: 400 for a malformed body or event, 422 (with the refused events listed) for a
 // channel or transaction the config does not know; counted in channel_health_transactions_total
-// and channel_health_transaction_failures_total. An event with an `id` is counted once.
+// and channel_health_transaction_failures_total (and, with a business code,
+// channel_health_transaction_business_errors_total). An event with an `id` is counted once.
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
@@ -11,7 +12,7 @@ import { FAILURE_REASONS, type FailureReason } from '../synthetic/result.js';
 import { CLOCK_SKEW_TOLERANCE_MS, IngestRefusal, NdjsonBody, schemaProblems, type IngestDeps } from './ingest-door.js';
 import type { LedgerEntry } from './ingest-ledger.js';
 import { withLedger } from './ingest-results.js';
-import { eventUpdates } from './metrics.js';
+import { businessCodeLabels, eventUpdates } from './metrics.js';
 
 /** The wire form of one real event (docs/events.md). */
 export const RealEventSchema = Type.Object(
@@ -21,6 +22,14 @@ export const RealEventSchema = Type.Object(
     ok: Type.Boolean({ description: 'Whether the customer transaction succeeded.' }),
     reason: Type.Optional(
       Type.Union([Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))), Type.Null()], { description: 'Why it failed (closed set); only with ok: false; internal when omitted.' }),
+    ),
+    code: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'The channel\'s business result code of a failed transaction (only with ok: false). Counted by code when the channel lists it under businessCode.errors in the config, as `other` when not.',
+      }),
     ),
     latencyMs: Type.Optional(Type.Number({ minimum: 0, maximum: 3_600_000, description: 'How long the transaction took, in milliseconds.' })),
     at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64, description: 'When it happened (RFC 3339); the time of arrival when omitted.' })),
@@ -50,6 +59,7 @@ export function registerEventRoute(app: FastifyInstance, deps: IngestDeps): void
   const channels = new Set(config.channels.map((c) => c.id));
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
   const window = config.ingest.dedupeWindowMs;
+  const codeLabel = businessCodeLabels(config);
 
   app.post('/api/v1/events', { bodyLimit: config.ingest.maxBodyBytes }, async (req): Promise<EventBatchAnswer> => {
     const body: unknown = req.body;
@@ -70,6 +80,7 @@ export function registerEventRoute(app: FastifyInstance, deps: IngestDeps): void
     items.forEach((item, i) => {
       if (!checkEvent.Check(item)) throw new IngestRefusal('CH_INGEST_MALFORMED', schemaProblems(checkEvent.Errors(item), where(i)) ?? `${where(i)}: not an event`);
       if (item.ok && item.reason != null) throw new IngestRefusal('CH_INGEST_MALFORMED', `${where(i)}.reason: only a failed event (ok: false) has a reason`);
+      if (item.ok && item.code !== undefined) throw new IngestRefusal('CH_INGEST_MALFORMED', `${where(i)}.code: only a failed event (ok: false) has a business code`);
       if (item.at !== undefined && !Number.isFinite(Date.parse(item.at))) throw new IngestRefusal('CH_INGEST_MALFORMED', `${where(i)}.at: not a date-time`);
     });
     const events = items as RealEventInput[];
@@ -104,6 +115,7 @@ export function registerEventRoute(app: FastifyInstance, deps: IngestDeps): void
       tier: tierOf.get(e.transaction) as string,
       ok: e.ok,
       reason: e.ok ? null : ((e.reason ?? 'internal') as FailureReason),
+      code: e.ok || e.code === undefined ? null : codeLabel(e.channel, e.code),
       latencyMs: e.latencyMs ?? null,
     }));
     const entries: LedgerEntry[] = fresh.flatMap((e) => (e.id === undefined ? [] : [{ kind: 'event' as const, id: e.id, at: e.at === undefined ? arrival : Date.parse(e.at) }]));

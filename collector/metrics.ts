@@ -14,6 +14,8 @@ export interface RealEvent {
   transaction: string;
   ok: boolean;
   reason: FailureReason | null;
+  /** Business failure code as a label value (already bounded: a listed code or `other`); null when none was given. */
+  code?: string | null;
 }
 
 export interface ChannelHealthMetrics {
@@ -128,6 +130,12 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     labelNames: ['channel', 'transaction', 'step', 'location', 'code'] as const,
     registers: [registry],
   });
+  const eventBusinessErrors = new Counter({
+    name: 'channel_health_transaction_business_errors_total',
+    help: 'Failed real customer transactions that carried a business failure code, by code (the channel\'s known codes; `other` for the rest). Created on first failure.',
+    labelNames: ['channel', 'transaction', 'code'] as const,
+    registers: [registry],
+  });
   const objective = new Gauge({
     name: 'channel_health_objective_ratio',
     help: 'Success objective of each transaction (from its tier).',
@@ -230,6 +238,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
       const tier = tierOf.get(event.transaction) as string;
       transactions.inc({ channel: event.channel, transaction: event.transaction, tier });
       if (!event.ok) transactionFailures.inc({ channel: event.channel, transaction: event.transaction, tier, reason: event.reason ?? 'internal' });
+      if (!event.ok && event.code) eventBusinessErrors.inc({ channel: event.channel, transaction: event.transaction, code: event.code });
     },
   };
 }
@@ -242,8 +251,8 @@ export function businessCodeLabels(config: Config): CodeLabeler {
   return (channel, code) => {
     const rule = rules.get(channel);
     // No code, or one that means success (the step failed on something else, e.g. its latency).
-    if (code === null || !rule || rule.success.includes(code)) return null;
-    return Object.hasOwn(rule.errors, code) ? code : 'other';
+    if (code === null || rule?.success.includes(code)) return null;
+    return rule && Object.hasOwn(rule.errors, code) ? code : 'other';
   };
 }
 
@@ -356,6 +365,7 @@ export function eventUpdates(event: RealEvent & { tier: string; latencyMs: numbe
   const { channel, transaction, tier } = event;
   const out: SeriesUpdate[] = [{ kind: 'counter', metric: 'channel_health_transactions_total', labels: { channel, transaction, tier }, op: 'inc', value: 1 }];
   if (!event.ok) out.push({ kind: 'counter', metric: 'channel_health_transaction_failures_total', labels: { channel, transaction, tier, reason: event.reason ?? 'internal' }, op: 'inc', value: 1 });
+  if (!event.ok && event.code) out.push({ kind: 'counter', metric: 'channel_health_transaction_business_errors_total', labels: { channel, transaction, code: event.code }, op: 'inc', value: 1 });
   if (event.latencyMs !== null) out.push({ kind: 'histogram', metric: 'channel_health_transaction_duration_seconds', labels: { channel, transaction }, op: 'observe', value: event.latencyMs / 1000 });
   return out;
 }

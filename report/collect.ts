@@ -136,6 +136,7 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
       probe: reasonRows(current.probe, before.probe),
       steps: failing.steps,
       codes: failing.codes,
+      realCodes: failing.realCodes,
       stepsMethod: STEPS_METHOD,
     },
     alerts: { method: ALERT_METHOD, rows: alerts },

@@ -141,8 +141,9 @@ function stepSection(r: Report): string {
     'Failing steps and business codes',
     chart,
     r.failures.steps.length ? table(stepTable(r)) : '',
-    '<h3>Business error codes</h3>',
-    r.failures.codes.length ? table(codeTable(r)) : para('No failing step answered a business failure code.'),
+    r.failures.realCodes.length ? `<h3>Business error codes of real transactions</h3>\n${table(codeTable(r, 'real'))}` : '',
+    '<h3>Business error codes of probes</h3>',
+    r.failures.codes.length ? table(codeTable(r, 'probe')) : para('No failing step answered a business failure code.'),
     para(r.failures.stepsMethod),
   );
 }

@@ -44,7 +44,8 @@ export function renderMarkdown(report: Report): string {
   const other = report.loadBasis === 'real' ? 'probe' : 'real';
   if (report.failures[other].length) out.push(`### ${other === 'real' ? 'Real transactions' : 'Probe runs'}`, '', table(reasonTable(report, other)), '');
   out.push('## Failing probe steps', '', report.failures.steps.length ? table(stepTable(report)) : '_No probe step failed in the period._', '');
-  out.push('### Business error codes', '', report.failures.codes.length ? table(codeTable(report)) : '_No failing step answered a business failure code._', '');
+  if (report.failures.realCodes.length) out.push('### Business error codes of real transactions', '', table(codeTable(report, 'real')), '');
+  out.push('### Business error codes of probes', '', report.failures.codes.length ? table(codeTable(report, 'probe')) : '_No failing step answered a business failure code._', '');
   out.push(
     `_${report.failures.stepsMethod}_`,
     '',

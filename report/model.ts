@@ -77,7 +77,8 @@ export interface BusinessCodeRow {
   /** What the config says the code means; null for `other` and for codes no channel lists. */
   meaning: string | null;
   transaction: string;
-  step: string;
+  /** The probe step that answered it; null for real transactions (events carry no step). */
+  step: string | null;
   failures: number;
   byChannel: Record<string, number>;
   previousFailures: number;
@@ -175,6 +176,8 @@ export interface Report {
     steps: StepFailureRow[];
     /** Business failure codes of failing probe steps, most first (at most STEP_ROWS). */
     codes: BusinessCodeRow[];
+    /** Business failure codes of failed real transactions (events with a `code`), most first (at most STEP_ROWS). */
+    realCodes: BusinessCodeRow[];
     /** How steps and codes are counted. */
     stepsMethod: string;
   };

@@ -10,6 +10,7 @@ export const SERIES = {
   probeDuration: 'channel_health_probe_duration_seconds_bucket',
   stepFailures: 'channel_health_probe_step_failures_total',
   businessErrors: 'channel_health_probe_business_errors_total',
+  realBusinessErrors: 'channel_health_transaction_business_errors_total',
   objective: 'channel_health_objective_ratio',
   alerts: 'ALERTS',
 } as const;

@@ -10,7 +10,7 @@ import { countedQuery, SERIES } from './queries.js';
 export const STEP_ROWS = 10;
 
 export const STEPS_METHOD =
-  `Counted from ${SERIES.stepFailures} and ${SERIES.businessErrors}: the last value in the period minus the value at its start ` +
+  `Counted from ${SERIES.stepFailures}, ${SERIES.businessErrors} and ${SERIES.realBusinessErrors}: the last value in the period minus the value at its start ` +
   '(a series first created inside the period counts from 0; a series that reset falls back to increase()). ' +
   'Compensating steps count too, so a run can have more than one failing step. Codes the config does not list under businessCode.errors are counted as "other".';
 
@@ -57,19 +57,24 @@ export async function stepRows(
   endSeconds: number,
   previousEndSeconds: number,
   config: Config | null,
-): Promise<{ steps: StepFailureRow[]; codes: BusinessCodeRow[] }> {
+): Promise<{ steps: StepFailureRow[]; codes: BusinessCodeRow[]; realCodes: BusinessCodeRow[] }> {
   const stepKey = ['transaction', 'step', 'reason'] as const;
   const codeKey = ['code', 'transaction', 'step'] as const;
+  const realCodeKey = ['code', 'transaction'] as const;
   const stepQuery = countedQuery(SERIES.stepFailures, ['channel', ...stepKey], rangeSeconds);
   const codeQuery = countedQuery(SERIES.businessErrors, ['channel', ...codeKey], rangeSeconds);
-  const [steps, stepsBefore, codes, codesBefore] = await Promise.all([
+  const realCodeQuery = countedQuery(SERIES.realBusinessErrors, ['channel', ...realCodeKey], rangeSeconds);
+  const [steps, stepsBefore, codes, codesBefore, realCodes, realCodesBefore] = await Promise.all([
     client.instant(stepQuery, endSeconds),
     client.instant(stepQuery, previousEndSeconds),
     client.instant(codeQuery, endSeconds),
     client.instant(codeQuery, previousEndSeconds),
+    client.instant(realCodeQuery, endSeconds),
+    client.instant(realCodeQuery, previousEndSeconds),
   ]);
   const prevSteps = previousOf(stepsBefore, stepKey);
   const prevCodes = previousOf(codesBefore, codeKey);
+  const prevRealCodes = previousOf(realCodesBefore, realCodeKey);
   const meaning = meanings(config);
   return {
     steps: rank(steps, stepKey)
@@ -83,6 +88,12 @@ export async function stepRows(
       .map((r) => {
         const [code, transaction, step] = r.key as [string, string, string];
         return { code, meaning: meaning.get(code) ?? null, transaction, step, failures: r.failures, byChannel: r.byChannel, previousFailures: prevCodes.get(r.key.join('\u0000')) ?? 0 };
+      }),
+    realCodes: rank(realCodes, realCodeKey)
+      .slice(0, STEP_ROWS)
+      .map((r) => {
+        const [code, transaction] = r.key as [string, string];
+        return { code, meaning: meaning.get(code) ?? null, transaction, step: null, failures: r.failures, byChannel: r.byChannel, previousFailures: prevRealCodes.get(r.key.join('\u0000')) ?? 0 };
       }),
   };
 }

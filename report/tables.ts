@@ -60,10 +60,17 @@ export function stepTable(report: Report): Table {
   };
 }
 
-export function codeTable(report: Report): Table {
+/** Business codes of probe steps (with the step) or of real transactions (no step). */
+export function codeTable(report: Report, basis: 'probe' | 'real'): Table {
+  if (basis === 'real') {
+    return {
+      head: ['code', 'meaning', 'transaction', 'failures', 'channels', 'previous period'],
+      rows: report.failures.realCodes.map((r) => [r.code, r.meaning ?? f.MISSING, r.transaction, f.count(r.failures), byChannel(r.byChannel), f.count(r.previousFailures)]),
+    };
+  }
   return {
     head: ['code', 'meaning', 'transaction', 'step', 'failures', 'channels', 'previous period'],
-    rows: report.failures.codes.map((r) => [r.code, r.meaning ?? f.MISSING, r.transaction, r.step, f.count(r.failures), byChannel(r.byChannel), f.count(r.previousFailures)]),
+    rows: report.failures.codes.map((r) => [r.code, r.meaning ?? f.MISSING, r.transaction, r.step ?? f.MISSING, f.count(r.failures), byChannel(r.byChannel), f.count(r.previousFailures)]),
   };
 }
 
@@ -181,8 +188,10 @@ export function summaryLines(report: Report): string[] {
   if (reasons.length) lines.push(`Top failure reason (${f.basis(report.loadBasis)}): ${reasons[0]?.reason} — ${f.count(reasons[0]?.failures ?? 0)} failures, ${f.percent(reasons[0]?.share ?? 0, 1)} of all.`);
   const topStep = report.failures.steps[0];
   if (topStep) lines.push(`Most failing probe step: ${topStep.transaction}/${topStep.step} (${topStep.reason}), ${f.count(topStep.failures)} failures on ${byChannel(topStep.byChannel)}.`);
+  const topReal = report.failures.realCodes[0];
+  if (topReal) lines.push(`Most frequent business code of real transactions: ${topReal.code}${topReal.meaning ? ` (${topReal.meaning})` : ''} on ${topReal.transaction}, ${f.count(topReal.failures)} times.`);
   const topCode = report.failures.codes[0];
-  if (topCode) lines.push(`Most frequent business code: ${topCode.code}${topCode.meaning ? ` (${topCode.meaning})` : ''} from ${topCode.transaction}/${topCode.step}, ${f.count(topCode.failures)} times.`);
+  if (topCode) lines.push(`Most frequent business code of probes: ${topCode.code}${topCode.meaning ? ` (${topCode.meaning})` : ''} from ${topCode.transaction}/${topCode.step}, ${f.count(topCode.failures)} times.`);
   const firing = report.alerts.rows.reduce((s, a) => s + a.firingSeconds, 0);
   lines.push(report.alerts.rows.length ? `${report.alerts.rows.length} alert${report.alerts.rows.length === 1 ? '' : 's'} fired, ${f.duration(firing)} in all; longest: ${report.alerts.rows[0]?.alertname} (${f.duration(report.alerts.rows[0]?.firingSeconds ?? 0)}).` : 'No alerts fired.');
   const busiest = [...report.load.channels].filter((c) => c.utilisation !== null).sort((a, b) => (b.utilisation ?? 0) - (a.utilisation ?? 0))[0];

@@ -129,6 +129,9 @@ function generate(): Map<string, Family> {
   bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('web', 'topup', 'topup'), code: '5101' }, webTopup);
   bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('sms', 'topup', 'topup'), code: 'other' }, smsTopup);
   bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('web', 'topup', 'refund'), reason: 'timeout' }, (_d, h, m) => (h === 3 && m === 0 ? 1 : 0));
+  // Real transactions' codes: the Tuesday business errors on web topup (60) all answered 5101.
+  const realCodes = family('channel_health_transaction_business_errors', 'counter');
+  bornCounter(realCodes, 'channel_health_transaction_business_errors_total', { channel: 'web', transaction: 'topup', code: '5101' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 10 : 0));
 
   // Latency: of every 10 runs, this week 5 ≤ 0.25 s, 9 ≤ 0.5 s, all ≤ 1 s; last week 2, 8, 10.
   const duration = family('channel_health_probe_duration_seconds', 'histogram');
@@ -341,6 +344,7 @@ describe('report over a backfilled fortnight with known answers', () => {
       { code: '5101', meaning: 'billing system unavailable', transaction: 'topup', step: 'topup', failures: 6, byChannel: { web: 6 }, previousFailures: 0 },
       { code: 'other', meaning: null, transaction: 'topup', step: 'topup', failures: 2, byChannel: { sms: 2 }, previousFailures: 0 },
     ]);
+    expect(report.failures.realCodes).toEqual([{ code: '5101', meaning: 'billing system unavailable', transaction: 'topup', step: null, failures: 60, byChannel: { web: 60 }, previousFailures: 0 }]);
   });
 
   it('finds the peak hour, headroom and the trend of each channel', () => {

@@ -98,9 +98,10 @@ const eventArb = fc.record(
     ok: fc.boolean(),
     latencyMs: fc.double({ min: 0, max: 60_000, noNaN: true }),
     id: fc.stringMatching(/^[a-z0-9]{6,12}$/),
+    code: fc.constantFrom('5101', '7777', '0000'),
   },
   { requiredKeys: ['channel', 'transaction', 'ok'] },
-);
+).map((e) => (e.ok ? { ...e, code: undefined } : e));
 
 /** Batches of results and events; some batches resend earlier items (a lost acknowledgement). */
 const scriptArb = fc.array(

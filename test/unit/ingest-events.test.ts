@@ -56,6 +56,34 @@ describe('POST /api/v1/events', () => {
     expect(valueOf(text, 'channel_health_transaction_duration_seconds_bucket', { channel: 'web', transaction: 'balance_query', le: '1' })).toBe(1);
   });
 
+  it('counts business codes of failed events by the config\'s known codes, others as other, and refuses a code on a success', async () => {
+    const before = await registry.metrics();
+    expect(before).not.toContain('channel_health_transaction_business_errors_total{');
+    const res = await send(
+      JSON.stringify([
+        { channel: 'web', transaction: 'balance_query', ok: false, reason: 'business_error', code: '5101' },
+        { channel: 'web', transaction: 'balance_query', ok: false, reason: 'business_error', code: '5101' },
+        { channel: 'web', transaction: 'balance_query', ok: false, reason: 'business_error', code: 'NEW-42' },
+        // app lists no codes at all: any code is other.
+        { channel: 'app', transaction: 'other_query', ok: false, reason: 'business_error', code: '5101' },
+        // A success code on a failed event is not a business error.
+        { channel: 'web', transaction: 'balance_query', ok: false, reason: 'timeout', code: '0000' },
+      ]),
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    const text = await registry.metrics();
+    expect(valueOf(text, 'channel_health_transaction_business_errors_total', { channel: 'web', transaction: 'balance_query', code: '5101' })).toBe(2);
+    expect(valueOf(text, 'channel_health_transaction_business_errors_total', { channel: 'web', transaction: 'balance_query', code: 'other' })).toBe(1);
+    expect(valueOf(text, 'channel_health_transaction_business_errors_total', { channel: 'app', transaction: 'other_query', code: 'other' })).toBe(1);
+    expect(text).not.toContain('NEW-42');
+    expect(text).not.toContain('code="0000"');
+
+    const refused = await send(JSON.stringify([{ channel: 'web', transaction: 'balance_query', ok: false, code: '5101' }, { channel: 'web', transaction: 'balance_query', ok: true, code: '5101' }]));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error.message).toBe('events[1].code: only a failed event (ok: false) has a business code');
+    expect(seriesSet(await registry.metrics())).toEqual(seriesSet(text));
+  });
+
   it('takes NDJSON, skipping blank lines, and counts an event id once', async () => {
     const line = JSON.stringify({ channel: 'app', transaction: 'balance_query', ok: true, id: 'boss-20260101-000042', at: new Date().toISOString() });
     const first = await send(`${line}\n\n${JSON.stringify({ channel: 'app', transaction: 'balance_query', ok: true })}\n`, 'application/x-ndjson');

@@ -40,7 +40,7 @@ function emptyWeek(): Report {
       ],
       rows: [],
     },
-    failures: { real: [], probe: [{ reason: 'timeout', failures: 1, share: 1, previousFailures: 0 }], steps: [], codes: [], stepsMethod: 'Counted <exactly>.' },
+    failures: { real: [], probe: [{ reason: 'timeout', failures: 1, share: 1, previousFailures: 0 }], steps: [], codes: [], realCodes: [], stepsMethod: 'Counted <exactly>.' },
     alerts: { method: 'raw samples', rows: [] },
     latency: { source: 'probes', rows: [] },
     load: { basis: 'probe', bucketSeconds: 3600, channels: [], series: [] },
@@ -66,8 +66,12 @@ describe('report rendering', () => {
     const report = emptyWeek();
     report.failures.steps = [{ transaction: 'topup', step: 'verify', reason: 'business_error', failures: 1234, byChannel: { app: 34, web: 1200 }, previousFailures: 5 }];
     report.failures.codes = [{ code: '5101', meaning: 'billing <BOSS> down', transaction: 'topup', step: 'verify', failures: 1200, byChannel: { web: 1200 }, previousFailures: 0 }];
+    report.failures.realCodes = [{ code: '5201', meaning: 'payment gateway unavailable', transaction: 'topup', step: null, failures: 87, byChannel: { app: 87 }, previousFailures: 3 }];
     const md = renderMarkdown(report);
     expect(md).toContain('| topup | verify | business_error | 1,234 | web 1,200, app 34 | 5 |');
+    expect(md).toContain('### Business error codes of real transactions');
+    expect(md).toContain('| 5201 | payment gateway unavailable | topup | 87 | app 87 | 3 |');
+    expect(md).toContain('- Most frequent business code of real transactions: 5201 (payment gateway unavailable) on topup, 87 times.');
     expect(md).toContain('| 5101 | billing <BOSS> down | topup | verify | 1,200 | web 1,200 | 0 |');
     expect(md).toContain('- Most failing probe step: topup/verify (business_error), 1,234 failures on web 1,200, app 34.');
     const html = renderHtml(report);
