@@ -3,7 +3,7 @@
 // runbook_url and dashboard_url. docs/alerting.md explains each one and its math.
 import type { Config } from '../config/index.js';
 import { upperNormalQuantile } from './binomial.js';
-import { pairSelectors, thresholdGroups } from './check-groups.js';
+import { hardDownGroups, pairSelectors, thresholdGroups } from './check-groups.js';
 import { DASHBOARD_UIDS, dashboardUrl, runbookUrl } from './links.js';
 import { errorBudgetRatio, matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
 import { backendTransactions, or, record } from './recording-rules.js';
@@ -43,11 +43,7 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
   const detail = (labels: string[]) => dashboardUrl(config, DASHBOARD_UIDS.transaction, labels);
   const synthetic: AlertingRule[] = [];
 
-  const n = alerting.hardDownConsecutive;
-  const pageTiers = config.tiers.filter((t) => alerting.pageTiers.includes(t.id)).map((t) => t.id);
-  const warnTiers = config.tiers.filter((t) => !alerting.pageTiers.includes(t.id)).map((t) => t.id);
-  for (const [severity, tiers] of [['page', pageTiers], ['warning', warnTiers]] as const) {
-    if (tiers.length === 0) continue;
+  for (const { severity, tiers, n } of hardDownGroups(config)) {
     synthetic.push({
       alert: ALERT.hardDown,
       expr: `max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{${matcher('tier', tiers)}}) >= ${n}`,

@@ -85,3 +85,27 @@ export function periodGroups(config: Config): Array<{ periodMs: number; checks: 
   for (const c of config.checks) byPeriod.set(c.periodMs, [...(byPeriod.get(c.periodMs) ?? []), c]);
   return [...byPeriod.entries()].sort((a, b) => a[0] - b[0]).map(([periodMs, checks]) => ({ periodMs, checks }));
 }
+
+/**
+ * Tiers grouped by hard-down severity (page for alerting.pageTiers, warning for the rest) and by
+ * their run count (tiers.<id>.hardDownConsecutive): pages first, fewer runs first.
+ */
+export function hardDownGroups(config: Config): Array<{ severity: 'page' | 'warning'; tiers: string[]; n: number }> {
+  const groups = new Map<string, { severity: 'page' | 'warning'; tiers: string[]; n: number }>();
+  for (const t of config.tiers) {
+    const severity = config.alerting.pageTiers.includes(t.id) ? 'page' : 'warning';
+    const key = `${severity}/${t.hardDownConsecutive}`;
+    const g = groups.get(key) ?? { severity, tiers: [], n: t.hardDownConsecutive };
+    g.tiers.push(t.id);
+    groups.set(key, g);
+  }
+  return [...groups.values()].sort((a, b) => (a.severity === b.severity ? a.n - b.n : a.severity === 'page' ? -1 : 1));
+}
+
+/** Tiers by hard-down run count, fewer runs first; `tiers` is null when every tier has the same count. */
+export function hardDownRuns(config: Config): Array<{ tiers: string[] | null; n: number }> {
+  const byN = new Map<number, string[]>();
+  for (const t of config.tiers) byN.set(t.hardDownConsecutive, [...(byN.get(t.hardDownConsecutive) ?? []), t.id]);
+  if (byN.size === 1) return [{ tiers: null, n: [...byN.keys()][0] as number }];
+  return [...byN.entries()].sort(([a], [b]) => a - b).map(([n, tiers]) => ({ tiers, n }));
+}

@@ -13,7 +13,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileJsonPath } from './json-path.js';
 import { ConfigSchema, type RawCheck, type RawConfig, type RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
-import type { AgentSettings, AlertingSettings, Check, Config, IngestSettings, MoneyMovingPlan, Schedule, Step } from './types.js';
+import type { AgentSettings, AlertingSettings, Check, Config, IngestSettings, MoneyMovingPlan, Schedule, Step, Tier } from './types.js';
 
 const ID = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -133,7 +133,8 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
   if (!listen) problem('service.listen', 'must be HOST:PORT with a port from 0 to 65535');
   const sandbox = svc.sandbox ?? CONFIG_DEFAULTS.sandbox;
 
-  const tiers = Object.entries(raw.tiers).map(([id, t]) => ({ id, objective: t.objective, label: t.label ?? id }));
+  const hardDownDefault = raw.alerting?.hardDownConsecutive ?? CONFIG_DEFAULTS.alerting.hardDownConsecutive;
+  const tiers = Object.entries(raw.tiers).map(([id, t]) => ({ id, objective: t.objective, label: t.label ?? id, hardDownConsecutive: t.hardDownConsecutive ?? hardDownDefault }));
   const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id }));
 
   const channels = Object.entries(raw.channels).map(([id, c]) => {
@@ -193,7 +194,7 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
   const location = svc.location ?? CONFIG_DEFAULTS.location;
   const baseDir = path.dirname(path.resolve(source));
   const adminToken = svc.adminToken ?? null;
-  const safety = normalizeSafety(raw, baseDir, checks, alerting, problems);
+  const safety = normalizeSafety(raw, baseDir, checks, tiers, alerting, problems);
   return {
     source,
     baseDir,
@@ -823,6 +824,7 @@ function normalizeSafety(
   raw: RawConfig,
   baseDir: string,
   checks: readonly Check[],
+  tiers: readonly Tier[],
   alerting: AlertingSettings,
   problems: ConfigProblem[],
 ): { journal: Config['service']['journal']; breaker: Config['service']['breaker'] } {
@@ -836,10 +838,21 @@ function normalizeSafety(
     .every((c) => /\{\{\s*sandbox\.url\s*\}\}/.test(raw.channels[c.channel]?.baseUrl ?? ''));
   const journalPath = j.path !== undefined ? path.resolve(baseDir, j.path) : embeddedOnly ? null : path.resolve(baseDir, d.journal.path);
   const openAfter = b.openAfter ?? d.breaker.openAfter;
-  if (openAfter < alerting.hardDownConsecutive) {
+  // The breaker must not open before the hard-down alert of the check's tier could fire.
+  const probed = new Set(checks.map((c) => c.tier));
+  const strictest = tiers
+    .filter((t) => probed.has(t.id))
+    .reduce<{ n: number; path: string }>(
+      (worst, t) =>
+        t.hardDownConsecutive > worst.n
+          ? { n: t.hardDownConsecutive, path: raw.tiers[t.id]?.hardDownConsecutive !== undefined ? `tiers.${t.id}.hardDownConsecutive` : 'alerting.hardDownConsecutive' }
+          : worst,
+      { n: 0, path: 'alerting.hardDownConsecutive' },
+    );
+  if (openAfter < strictest.n) {
     problems.push({
-      path: b.openAfter !== undefined ? 'service.breaker.openAfter' : 'alerting.hardDownConsecutive',
-      message: `the breaker opens after ${openAfter} failed runs, before the hard-down alert (${alerting.hardDownConsecutive} in a row) could fire; openAfter must be at least hardDownConsecutive`,
+      path: b.openAfter !== undefined ? 'service.breaker.openAfter' : strictest.path,
+      message: `the breaker opens after ${openAfter} failed runs, before the hard-down alert (${strictest.n} in a row) could fire; openAfter must be at least hardDownConsecutive`,
     });
   }
   return {

@@ -27,6 +27,15 @@ const TierSchema = Type.Object(
   {
     objective: Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'Success objective as a ratio in (0,1), e.g. 0.9998 for five sigma.' }),
     label: Type.Optional(Type.String({ description: 'Human name shown on dashboards and reports, e.g. "five sigma".' })),
+    hardDownConsecutive: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description:
+          'Runs failed in a row that make a transaction of this tier hard down; alerting.hardDownConsecutive when not set. ' +
+          'A tier with a low objective needs more: a healthy channel at 94% fails 3 runs in a row once in about 4,600 runs (more than once a day at 30s), 5 in a row once in 1.3 million.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -200,7 +209,7 @@ const AlertingSchema = Type.Object(
   {
     sloWindow: Type.Optional(Duration('Window over which the error budget is counted; 30d by default.')),
     hardDownConsecutive: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, description: 'Probe runs failed in a row on one channel that make a transaction hard down (3 by default): pages for core, warns for non-core.' }),
+      Type.Integer({ minimum: 1, maximum: 100, description: 'Probe runs failed in a row on one channel that make a transaction hard down (3 by default): pages for core, warns for non-core. A tier may set its own (tiers.<id>.hardDownConsecutive).' }),
     ),
     falseAlarmProbability: Type.Optional(
       Type.Number({

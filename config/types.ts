@@ -8,6 +8,8 @@ export interface Tier {
   id: string;
   objective: number;
   label: string;
+  /** Runs failed in a row that make this tier's transactions hard down (the tier's own, else alerting's). */
+  hardDownConsecutive: number;
 }
 
 export interface Backend {

@@ -5,7 +5,7 @@ import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, dashboardPath, finishDashboard, newDashboard, section } from './dashboard.js';
 import { COLOR, barGaugePanel, fallingThresholds, gridPanel, risingThresholds, stateMappings, statPanel, steps, tablePanel } from './panels.js';
 import { METRIC, RECORD, belowObjective, selector } from './promql.js';
-import { SPREADING_CHANNELS, dashboardSettings } from './settings.js';
+import { SPREADING_CHANNELS, dashboardSettings, type DashboardSettings } from './settings.js';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 
 /** Severities the NOC acts on (issue 4: page for on-call, warning for the NOC, ticket for the review). */
@@ -65,8 +65,8 @@ export function nocOverview(config: Config): dashboard.Dashboard {
     .withPanel(
       statPanel({
         title: 'Hard down',
-        description: `Channel × transaction pairs whose last ${s.hardDownRuns} or more probe runs all failed (alerting.hardDownConsecutive).`,
-        queries: [{ expr: `count(${consecutive} >= ${s.hardDownRuns}) or vector(0)`, instant: true }],
+        description: `Channel × transaction pairs whose last ${hardDownText(s)} probe runs all failed (alerting.hardDownConsecutive, tiers.<id>.hardDownConsecutive).`,
+        queries: [{ expr: `count(${hardDownExpr(s)}) or vector(0)`, instant: true }],
         w: 6,
         h: 5,
         thresholds: RED_FROM_ONE(),
@@ -243,3 +243,15 @@ export function nocOverview(config: Config): dashboard.Dashboard {
   return finishDashboard(builder);
 }
 
+
+/** Pairs hard down by their tier's run count. */
+function hardDownExpr(s: DashboardSettings): string {
+  const terms = s.hardDownByTier.map(({ tiers, n }) => `(max by (channel, transaction) (${selector(METRIC.consecutiveFailures, tiers === null ? [] : [['tier', tiers.join('|')]])}) >= ${n})`);
+  return terms.join(' or ');
+}
+
+function hardDownText(s: DashboardSettings): string {
+  const [only] = s.hardDownByTier;
+  if (s.hardDownByTier.length === 1 && only) return `${only.n} or more`;
+  return s.hardDownByTier.map(({ tiers, n }) => `${n} or more (${(tiers ?? []).join(', ')})`).join(', ');
+}

@@ -24,8 +24,10 @@ export interface DashboardSettings {
   evidenceWindows: readonly string[];
   /** `L` in `channel_health:probe_duration_p95_seconds:rate<L>`. */
   latencyWindow: string;
-  /** Consecutive failed runs that make a (channel, transaction) hard down. */
+  /** Fewest consecutive failed runs that make a (channel, transaction) of any tier hard down (colours turn red from it). */
   hardDownRuns: number;
+  /** Runs that make each tier hard down; `tiers` null when all tiers share one count. */
+  hardDownByTier: Array<{ tiers: string[] | null; n: number }>;
   /** Tiers whose hard-down pages: the "core" transactions of the NOC wall. */
   pageTiers: readonly string[];
   /**
@@ -42,8 +44,16 @@ export function dashboardSettings(config: Config): DashboardSettings {
     sloWindow: formatPromDuration(a.sloWindowMs),
     evidenceWindows: a.evidenceWindowsMs.map(formatPromDuration),
     latencyWindow: formatPromDuration(a.latency.windowMs),
-    hardDownRuns: a.hardDownConsecutive,
+    hardDownRuns: Math.min(...config.tiers.map((t) => t.hardDownConsecutive)),
+    hardDownByTier: byRuns(config),
     pageTiers: a.pageTiers,
     probeStep: formatPromDuration(Math.ceil((4 * slowest) / 1000) * 1000),
   };
+}
+
+function byRuns(config: Config): Array<{ tiers: string[] | null; n: number }> {
+  const byN = new Map<number, string[]>();
+  for (const t of config.tiers) byN.set(t.hardDownConsecutive, [...(byN.get(t.hardDownConsecutive) ?? []), t.id]);
+  if (byN.size === 1) return [{ tiers: null, n: [...byN.keys()][0] as number }];
+  return [...byN.entries()].sort(([x], [y]) => x - y).map(([n, tiers]) => ({ tiers, n }));
 }

@@ -169,11 +169,25 @@ describe('rule generation', () => {
     const hard = generateRules(shipped()).alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.hardDown);
     expect(hard.map((r) => [r.labels.severity, r.expr])).toEqual([
       ['page', 'max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{tier="core"}) >= 3'],
-      ['warning', 'max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{tier="noncore"}) >= 3'],
+      // The shipped non-core tier needs 5 in a row (tiers.noncore.hardDownConsecutive): at 94 % three happen by chance daily.
+      ['warning', 'max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{tier="noncore"}) >= 5'],
     ]);
-    const allPage = generateRules(variant({ alerting: { pageTiers: ['core', 'noncore'], hardDownConsecutive: 5 } })).alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.hardDown);
+    const tiers = { core: { objective: 0.9998 }, noncore: { objective: 0.94 } };
+    const allPage = generateRules(variant({ tiers, alerting: { pageTiers: ['core', 'noncore'], hardDownConsecutive: 5 } })).alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.hardDown);
     expect(allPage.map((r) => r.labels.severity)).toEqual(['page']);
     expect(allPage[0]?.expr).toContain('{tier=~"core|noncore"}) >= 5');
+    // Both paging with different counts: one rule per count, and the evidence record uses each tier's own.
+    const split = generateRules(variant({ tiers: { ...tiers, noncore: { objective: 0.94, hardDownConsecutive: 4 } }, alerting: { pageTiers: ['core', 'noncore'] } }));
+    expect(split.alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.hardDown).map((r) => [r.labels.severity, r.expr.replace(/^.*\{|\}\) /g, '')])).toEqual([
+      ['page', 'tier="core">= 3'],
+      ['page', 'tier="noncore">= 4'],
+    ]);
+    const evidence = split.recording.flatMap((g) => g.rules).find((r) => r.record === 'channel_health:probe_failure_evidence:any_window')?.expr ?? '';
+    expect(evidence).toContain('(channel_health_probe_consecutive_failures{tier="core"}) >= 3)');
+    expect(evidence).toContain('(channel_health_probe_consecutive_failures{tier="noncore"}) >= 4)');
+    // One count for all tiers: no tier matcher at all.
+    const same = generateRules(variant({ tiers })).recording.flatMap((g) => g.rules).find((r) => r.record === 'channel_health:probe_failure_evidence:any_window')?.expr ?? '';
+    expect(same).toContain('(max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures) >= 3)');
   });
 
   it('expands backends into explicit transaction matchers', () => {

@@ -122,6 +122,13 @@ describe('money-moving checks in the config', () => {
     expect(problems(text)).toContain(
       'service.breaker.openAfter: the breaker opens after 2 failed runs, before the hard-down alert (3 in a row) could fire; openAfter must be at least hardDownConsecutive',
     );
+    // A probed tier's own count counts, and the problem names where it is set; an unprobed tier's does not.
+    const tierCount = flow(LOGIN + TOPUP() + REFUND).replace('core: { objective: 0.9998 } }', 'core: { objective: 0.9998, hardDownConsecutive: 6 } }');
+    expect(problems(tierCount)).toContain(
+      'tiers.core.hardDownConsecutive: the breaker opens after 5 failed runs, before the hard-down alert (6 in a row) could fire; openAfter must be at least hardDownConsecutive',
+    );
+    const unprobed = flow(LOGIN + TOPUP() + REFUND).replace('core: { objective: 0.9998 } }', 'core: { objective: 0.9998 }, spare: { objective: 0.9, hardDownConsecutive: 9 } }');
+    expect(problems(unprobed).filter((p) => p.includes('breaker'))).toEqual([]);
   });
 
   it('keeps the journal in memory only when every money-moving check targets the embedded sandbox', () => {
