@@ -25,7 +25,8 @@ Writes the capacity-tuning report for a period, from Prometheus's HTTP API.
   --prometheus URL     Prometheus base URL, e.g. http://127.0.0.1:9090 (required)
   --week YYYY-Www      an ISO week, Monday 00:00 to Monday 00:00 on the --utc-offset clock
   --from ISO, --to ISO a period instead of a week: 2026-11-16, 2026-11-16T08:00 or with a zone (…+08:00, …Z)
-  --utc-offset ±HH:MM  the business clock for weeks, days, peak hours and zone-less times (default Z)
+  --utc-offset ±HH:MM  the business clock for weeks, days, peak hours and zone-less times
+                       (default: service.utcOffset of the config, else Z)
   --format LIST        any of html,md,json (default html,md,json)
   --out DIR            where the files go (default .), named channel-health-report-<period>.<ext>
   --config FILE        capacities, latency thresholds and order (default ${DEFAULT_CONFIG_FILE} if present)
@@ -74,11 +75,24 @@ export async function runReport(args: string[], io: CliIO, deps: ReportDeps): Pr
   }
   const str = (name: string) => values[name] as string | undefined;
 
+  // First: the config's business clock is the default for --utc-offset.
+  let config: Config | null;
+  try {
+    config = await readConfig(str('config'), (m) => io.stderr.write(`report: ${m}\n`));
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(`channel-health report: ${err.describe()}\n`);
+      return EXIT.badInput;
+    }
+    throw err;
+  }
+
   let request;
   try {
     const prometheusText = str('prometheus');
     if (prometheusText === undefined) throw new ReportError('CH_REPORT_BAD_OPTION', '--prometheus URL is required');
-    const utcOffsetMinutes = parseUtcOffset(str('utc-offset') ?? 'Z');
+    const offsetText = str('utc-offset');
+    const utcOffsetMinutes = offsetText !== undefined ? parseUtcOffset(offsetText) : (config?.service.utcOffsetMinutes ?? 0);
     request = {
       prometheus: parsePrometheusUrl(prometheusText),
       period: resolvePeriod({ week: str('week'), from: str('from'), to: str('to'), utcOffsetMinutes }, deps.now()),
@@ -89,17 +103,6 @@ export async function runReport(args: string[], io: CliIO, deps: ReportDeps): Pr
     if (request.outDir === '') throw new ReportError('CH_REPORT_BAD_OPTION', '--out: must name a folder');
   } catch (err) {
     if (err instanceof ReportError) return fail(err.code, `${err.message}\n\n${USAGE}`, err.exitCode);
-    throw err;
-  }
-
-  let config: Config | null;
-  try {
-    config = await readConfig(str('config'), (m) => io.stderr.write(`report: ${m}\n`));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(`channel-health report: ${err.describe()}\n`);
-      return EXIT.badInput;
-    }
     throw err;
   }
 

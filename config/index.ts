@@ -3,5 +3,6 @@ export { loadConfigFile, parseConfig, parseListen, pointerToPath, intervalFitsCl
 export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem } from './errors.js';
 export { secretReader, describeSecretRef, type SecretReader } from './secrets.js';
 export { parseDuration, formatPromDuration } from './duration.js';
+export { parseUtcOffset } from './utc-offset.js';
 export { CONFIG_DEFAULTS } from './defaults.js';
 export * from './types.js';

@@ -13,6 +13,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { compileJsonPath } from './json-path.js';
 import { ConfigSchema, type RawCheck, type RawConfig, type RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
+import { parseUtcOffset } from './utc-offset.js';
 import type { AgentSettings, AlertingSettings, Check, Config, IngestSettings, MoneyMovingPlan, Schedule, Step, Tier } from './types.js';
 
 const ID = /^[a-z][a-z0-9_]{0,62}$/;
@@ -206,6 +207,7 @@ function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): C
       concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
       publicUrl,
+      utcOffsetMinutes: businessClock(svc.utcOffset, problems),
       journal: safety.journal,
       breaker: safety.breaker,
     },
@@ -640,6 +642,16 @@ function checkAbsoluteUrl(text: string, where: string, problems: ConfigProblem[]
     return;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') problems.push({ path: where, message: `must be an http or https URL (got "${url.protocol}")` });
+}
+
+function businessClock(text: string | undefined, problems: ConfigProblem[]): number {
+  if (text === undefined) return 0;
+  const parsed = parseUtcOffset(text);
+  if ('problem' in parsed) {
+    problems.push({ path: 'service.utcOffset', message: parsed.problem });
+    return 0;
+  }
+  return parsed.minutes;
 }
 
 /** Business error codes become a label value: bounded in number and spelling, never `other` (the bucket for unlisted codes). */

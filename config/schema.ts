@@ -354,6 +354,12 @@ export const ConfigSchema = Type.Object(
         concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Most checks running at once in this process.' })),
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Recent results kept in memory for the API.' })),
         publicUrl: Type.Optional(Type.String({ description: 'Base URL of Grafana/runbooks used in alert links.' })),
+        utcOffset: Type.Optional(
+          Type.String({
+            description:
+              'The business clock as an offset from UTC, e.g. +08:00 (Z by default): the weekly report\'s weeks, days and peak hours and the capacity dashboard\'s hour of day are read on it. `report --utc-offset` overrides it for one report.',
+          }),
+        ),
         journal: Type.Optional(JournalSchema),
         breaker: Type.Optional(BreakerSchema),
       },

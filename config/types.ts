@@ -185,6 +185,8 @@ export interface Config {
     concurrency: number;
     resultsRetained: number;
     publicUrl: string;
+    /** The business clock, minutes east of UTC (service.utcOffset). */
+    utcOffsetMinutes: number;
     /** The probe journal; `path` is absolute, or null for a memory-only journal. */
     journal: { path: string | null; reconcileIntervalMs: number; maxAttempts: number };
     breaker: BreakerSettings;

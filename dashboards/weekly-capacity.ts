@@ -18,13 +18,23 @@ const HEADROOM_THRESHOLDS = () => fallingThresholds(0.1, 0.3);
 const CHANGE_THRESHOLDS = () => risingThresholds(0.1, 0.25);
 
 /**
- * Average real transactions in each hour of the day (UTC) over the range, one series per
- * (channel, hour). PromQL cannot make a label from a value, so the 24 hours are a union: the
- * subquery samples the hourly volume once an hour and keeps the samples whose hour ends at H + 1.
+ * Average real transactions in each hour of the day on the business clock (service.utcOffset)
+ * over the range, one series per (channel, hour). PromQL cannot make a label from a value, so the
+ * 24 hours are a union: the subquery samples the hourly volume once an hour and keeps the samples
+ * whose hour ends at H + 1. The subquery steps on whole UTC hours, so an offset with minutes
+ * (+05:30) reads hours that straddle the local ones.
  */
-export function volumeByHourOfDay(): string {
+export function volumeByHourOfDay(offsetMinutes: number): string {
   const hourly = sumIncrease(METRIC.events, [], '1h', ['channel']);
-  return union(HOURS.map((h) => withLabel(`avg_over_time((${hourly} and on () (hour() == ${(h + 1) % 24}))[$__range:1h])`, 'hour', HOUR_LABELS[h] as string)));
+  const clock = offsetMinutes === 0 ? 'hour()' : `hour(vector(time() ${offsetMinutes > 0 ? '+' : '-'} ${Math.abs(offsetMinutes) * 60}))`;
+  return union(HOURS.map((h) => withLabel(`avg_over_time((${hourly} and on () (${clock} == ${(h + 1) % 24}))[$__range:1h])`, 'hour', HOUR_LABELS[h] as string)));
+}
+
+/** `UTC`, or `UTC+08:00` for the business clock. */
+function clockName(offsetMinutes: number): string {
+  if (offsetMinutes === 0) return 'UTC';
+  const abs = Math.abs(offsetMinutes);
+  return `UTC${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /** Provisioned transactions per second of each channel that declares it, as a series per channel. */
@@ -41,6 +51,8 @@ export function latencyThresholds(config: Config): string | null {
 
 export function weeklyCapacity(config: Config): dashboard.Dashboard {
   const s = dashboardSettings(config);
+  const offset = config.service.utcOffsetMinutes;
+  const clock = clockName(offset);
   const capacity = capacityExpr(config);
   const thresholds = latencyThresholds(config);
   const peak = `max_over_time((${sumRate(METRIC.events, [], '1h', ['channel'])})[$__range:1h])`;
@@ -76,9 +88,9 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
     )
     .withPanel(
       gridPanel({
-        title: 'Average transactions by channel and hour of day (UTC)',
-        description: 'Real transactions in each hour of the day (column 09 = 09:00–10:00 UTC), averaged over the days of the range; the hottest cells are the peak hours to provision for.',
-        queries: [{ expr: volumeByHourOfDay() }],
+        title: `Average transactions by channel and hour of day (${clock})`,
+        description: `Real transactions in each hour of the day (column 09 = 09:00–10:00 ${clock}, service.utcOffset), averaged over the days of the range; the hottest cells are the peak hours to provision for.`,
+        queries: [{ expr: volumeByHourOfDay(offset) }],
         rowLabel: 'channel',
         columnLabel: 'hour',
         columnOrder: HOUR_LABELS,
@@ -91,11 +103,11 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
     .withPanel(
       tablePanel({
         title: 'Peak hour per channel',
-        description: 'The hour of day (UTC) with the most real transactions on average, and how many.',
-        queries: [{ expr: `topk by (channel) (1, ${volumeByHourOfDay()})` }],
+        description: `The hour of day (${clock}) with the most real transactions on average, and how many.`,
+        queries: [{ expr: `topk by (channel) (1, ${volumeByHourOfDay(offset)})` }],
         columns: [
           { field: 'channel', title: 'Channel' },
-          { field: 'hour', title: 'Peak hour (UTC)' },
+          { field: 'hour', title: `Peak hour (${clock})` },
           { field: 'Value', title: 'Transactions in the hour' },
         ],
         decimals: 0,

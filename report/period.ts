@@ -1,5 +1,6 @@
 // The period a report covers: an ISO week or an explicit from/to, read at a fixed UTC offset (the
 // operator's business day, e.g. +08:00), and the equally long period just before it for comparison.
+import { parseUtcOffset as parseOffset } from '../config/index.js';
 import { ReportError } from './errors.js';
 
 export interface ReportPeriod {
@@ -22,12 +23,9 @@ export const MIN_PERIOD_MS = MINUTE;
 
 /** `Z`, `UTC`, `+08:00`, `-05:30` → minutes east of UTC. */
 export function parseUtcOffset(text: string): number {
-  if (text === 'Z' || text === 'UTC') return 0;
-  const m = /^([+-])(\d{2}):(\d{2})$/.exec(text);
-  if (!m) throw new ReportError('CH_REPORT_BAD_OPTION', `--utc-offset: "${text}" is not an offset like +08:00, -05:30 or Z`);
-  const minutes = Number(m[2]) * 60 + Number(m[3]);
-  if (Number(m[3]) >= 60 || minutes > 14 * 60) throw new ReportError('CH_REPORT_BAD_OPTION', `--utc-offset: "${text}" is outside -14:00..+14:00`);
-  return m[1] === '-' ? -minutes : minutes;
+  const parsed = parseOffset(text);
+  if ('problem' in parsed) throw new ReportError('CH_REPORT_BAD_OPTION', `--utc-offset: ${parsed.problem}`);
+  return parsed.minutes;
 }
 
 export function formatUtcOffset(minutes: number): string {

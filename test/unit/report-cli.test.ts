@@ -138,9 +138,10 @@ describe('channel-health report: Prometheus failures exit 1 and name the server'
   });
 
   it('no channel-health series in the period', async () => {
+    // The week is read on the default config's business clock (+08:00).
     const r = await report(['--prometheus', 'http://prom.example:9090', '--week', '2026-W47']);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/CH_REPORT_NO_DATA: Prometheus at http:\/\/prom\.example:9090 has no samples of channel_health_probe_runs_total or channel_health_transactions_total between 2026-11-16T00:00:00.000Z and 2026-11-23T00:00:00.000Z/);
+    expect(r.err).toMatch(/CH_REPORT_NO_DATA: Prometheus at http:\/\/prom\.example:9090 has no samples of channel_health_probe_runs_total or channel_health_transactions_total between 2026-11-15T16:00:00.000Z and 2026-11-22T16:00:00.000Z/);
     expect(r.written).toEqual([]);
   });
 });
@@ -184,6 +185,19 @@ describe('channel-health report: probes only', () => {
     expect(html).not.toMatch(/(src|href)="https?:/);
   });
 
+  it('reads weeks on the config\'s business clock unless --utc-offset says otherwise', async () => {
+    const file = path.join(dir, 'clock.yaml');
+    await writeFile(file, (await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')).replace(/^ {2}utcOffset: .*\n/m, '').replace(/^service:\n/m, 'service:\n  utcOffset: "+08:00"\n'));
+    const args = ['--prometheus', 'http://prom.example:9090', '--week', '2026-W47', '--format', 'json', '--config', file];
+    const period = async (extra: string[]) => {
+      const r = await report([...args, ...extra], probesOnly);
+      expect(r.code, r.err).toBe(0);
+      return (JSON.parse(await readFile(path.join(dir, 'out/channel-health-report-2026-W47.json'), 'utf8')) as Report).period;
+    };
+    expect(await period([])).toEqual({ label: '2026-W47', from: '2026-11-15T16:00:00.000Z', to: '2026-11-22T16:00:00.000Z', utcOffset: 'UTC+08:00' });
+    expect(await period(['--utc-offset', 'Z'])).toMatchObject({ from: '2026-11-16T00:00:00.000Z', utcOffset: 'UTC+00:00' });
+  });
+
   it('renders the same report byte for byte from the same answers', async () => {
     const first = await report(['--prometheus', 'http://prom.example:9090', '--week', '2026-W47', '--format', 'html'], probesOnly);
     const a = await readFile(path.join(dir, 'out/channel-health-report-2026-W47.html'), 'utf8');
@@ -201,9 +215,12 @@ describe('channel-health report: probes only', () => {
     expect([...names].sort()).toEqual([
       'ALERTS',
       'channel_health_objective_ratio',
+      'channel_health_probe_business_errors_total',
       'channel_health_probe_duration_seconds_bucket',
       'channel_health_probe_failures_total',
       'channel_health_probe_runs_total',
+      'channel_health_probe_step_failures_total',
+      'channel_health_transaction_business_errors_total',
       'channel_health_transaction_failures_total',
       'channel_health_transactions_total',
     ]);
