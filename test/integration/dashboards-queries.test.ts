@@ -336,9 +336,12 @@ describe('every dashboard query against real Prometheus', () => {
     for (const c of config.channels) {
       const hours = data.result.filter((r) => r.metric.channel === c.id);
       expect(hours.length, c.id).toBe(24);
-      // The history's load peaks around 14:00 UTC and bottoms out around 02:00.
+      // The history's load peaks around 14:00 UTC and bottoms out around 02:00; the grid's hours
+      // are on the business clock (service.utcOffset, +08:00 shipped): 22 and 10 there.
+      const local = (utcHour: number) => String((utcHour + config.service.utcOffsetMinutes / 60 + 24) % 24).padStart(2, '0');
       const at = (h: string) => Number(hours.find((r) => r.metric.hour === h)?.value[1]);
-      expect(at('14'), c.id).toBeGreaterThan(at('02'));
+      expect(at(local(14)), c.id).toBeGreaterThan(at(local(2)));
+      expect(at(local(14)), c.id).toBeGreaterThan(at(local(20)));
     }
   });
 });
