@@ -101,11 +101,3 @@ export function hardDownGroups(config: Config): Array<{ severity: 'page' | 'warn
   }
   return [...groups.values()].sort((a, b) => (a.severity === b.severity ? a.n - b.n : a.severity === 'page' ? -1 : 1));
 }
-
-/** Tiers by hard-down run count, fewer runs first; `tiers` is null when every tier has the same count. */
-export function hardDownRuns(config: Config): Array<{ tiers: string[] | null; n: number }> {
-  const byN = new Map<number, string[]>();
-  for (const t of config.tiers) byN.set(t.hardDownConsecutive, [...(byN.get(t.hardDownConsecutive) ?? []), t.id]);
-  if (byN.size === 1) return [{ tiers: null, n: [...byN.keys()][0] as number }];
-  return [...byN.entries()].sort(([a], [b]) => a - b).map(([n, tiers]) => ({ tiers, n }));
-}

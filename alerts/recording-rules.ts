@@ -1,7 +1,7 @@
 // Recording rules: Prometheus does the arithmetic over time (DESIGN.md). Names follow
 // `channel_health:<what>:<window>`; alerts/README.md lists them for dashboards and the report.
-import type { Config } from '../config/index.js';
-import { hardDownRuns, pairSelectors, periodGroups, thresholdGroups } from './check-groups.js';
+import { tiersByHardDownRuns, type Config } from '../config/index.js';
+import { pairSelectors, periodGroups, thresholdGroups } from './check-groups.js';
 import { errorBudgetRatio, matcher, promDuration, promNumber, selector } from './promql-text.js';
 import type { RecordingRule, RuleGroup } from './rule-types.js';
 
@@ -112,7 +112,7 @@ export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>
   }
   for (const w of deltaWindows(config)) probes.push({ record: record.probeFailures(w), expr: failuresInWindow(w) });
   const evidence = [
-    ...hardDownRuns(config).map(({ tiers, n }) =>
+    ...tiersByHardDownRuns(config.tiers).map(({ tiers, n }) =>
       `(max by (${CHECK}) (channel_health_probe_consecutive_failures${tiers === null ? '' : `{${matcher('tier', tiers)}}`}) >= ${n})`,
     ),
     ...alerting.evidenceWindowsMs.map((w) => `(${record.probeFailures(w)} >= on (channel, transaction) group_left () ${record.probeFailureThreshold(w)})`),

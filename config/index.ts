@@ -4,5 +4,6 @@ export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem
 export { secretReader, describeSecretRef, type SecretReader } from './secrets.js';
 export { parseDuration, formatPromDuration } from './duration.js';
 export { parseUtcOffset } from './utc-offset.js';
+export { tiersByHardDownRuns } from './hard-down.js';
 export { CONFIG_DEFAULTS } from './defaults.js';
 export * from './types.js';

@@ -1,7 +1,7 @@
 // What the dashboards take from the config's `alerting` section: the windows that are part of the
 // recording-rule names (alerts/README.md), so a panel asks for exactly the series the rules record,
 // and the alerting thresholds a panel colours by, so the wall and the pager agree.
-import { formatPromDuration, type Config } from '../config/index.js';
+import { formatPromDuration, tiersByHardDownRuns, type Config } from '../config/index.js';
 
 /** Windows of the `rate<W>` recording rules (alerts/README.md); fixed by the alerting design. */
 export const RATE_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
@@ -45,15 +45,8 @@ export function dashboardSettings(config: Config): DashboardSettings {
     evidenceWindows: a.evidenceWindowsMs.map(formatPromDuration),
     latencyWindow: formatPromDuration(a.latency.windowMs),
     hardDownRuns: Math.min(...config.tiers.map((t) => t.hardDownConsecutive)),
-    hardDownByTier: byRuns(config),
+    hardDownByTier: tiersByHardDownRuns(config.tiers),
     pageTiers: a.pageTiers,
     probeStep: formatPromDuration(Math.ceil((4 * slowest) / 1000) * 1000),
   };
-}
-
-function byRuns(config: Config): Array<{ tiers: string[] | null; n: number }> {
-  const byN = new Map<number, string[]>();
-  for (const t of config.tiers) byN.set(t.hardDownConsecutive, [...(byN.get(t.hardDownConsecutive) ?? []), t.id]);
-  if (byN.size === 1) return [{ tiers: null, n: [...byN.keys()][0] as number }];
-  return [...byN.entries()].sort(([x], [y]) => x - y).map(([n, tiers]) => ({ tiers, n }));
 }
