@@ -225,7 +225,13 @@ async function main(): Promise<void> {
   const bound = n * 30 + 30 + 30;
   const hard = results.find((r) => r.scenario.id === 'hard-down');
   const month = results.find((r) => r.scenario.id === 'healthy-month');
-  const lines = [table(results), ''];
+  const lines = [
+    `Recorded by \`npm run bench:detection${days === 30 ? '' : ` -- --days ${days}`}\` on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: ` +
+      `promtool replays each scenario against our generated rules and, side by side, a baseline of plain workbook burn-rate rules on the probes; the healthy replay covers ${days} day${days === 1 ? '' : 's'}.`,
+    '',
+    table(results),
+    '',
+  ];
   if (hard) {
     const page = hard.first.ours.filter((x) => x.labels.severity === 'page').sort((a, b) => a.value - b.value)[0];
     const took = page ? page.value - (hard.scenario.faultAt as number) : Number.NaN;
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
   if (month) {
     const pages = month.falseAlerts.ours.filter((x) => x.labels.severity === 'page').reduce((a, x) => a + x.value, 0);
     const basePages = month.falseAlerts.baseline.filter((x) => x.labels.severity === 'page').reduce((a, x) => a + x.value, 0);
-    lines.push(`- Goal, zero false pages in the healthy month: ${pages} — ${pages === 0 ? 'met' : 'MISSED'}; the baseline pages ${basePages} times.`);
+    lines.push(`- Goal, zero false pages in the healthy month (${days} days replayed): ${pages} — ${pages === 0 ? 'met' : 'MISSED'}; the baseline pages ${basePages} times.`);
     const byAlert = [...month.falseAlerts.ours, ...month.falseAlerts.baseline].map((x) => `${x.labels.alertname}/${x.labels.severity} ${x.value}`).join(', ');
     lines.push(`- Healthy-month alerts by name: ${byAlert || 'none'}.`);
   }
