@@ -51,6 +51,26 @@ function meanings(config: Config | null): Map<string, string> {
   return out;
 }
 
+/** The STEP_ROWS key tuples of `metric` with the most failures, with their previous-period figures. */
+async function top(
+  client: PrometheusClient,
+  metric: string,
+  keyLabels: readonly string[],
+  range: { seconds: number; end: number; previousEnd: number },
+): Promise<Array<{ labels: Record<string, string>; failures: number; byChannel: Record<string, number>; previousFailures: number }>> {
+  const query = countedQuery(metric, ['channel', ...keyLabels], range.seconds);
+  const [now, before] = await Promise.all([client.instant(query, range.end), client.instant(query, range.previousEnd)]);
+  const previous = previousOf(before, keyLabels);
+  return rank(now, keyLabels)
+    .slice(0, STEP_ROWS)
+    .map((r) => ({
+      labels: Object.fromEntries(keyLabels.map((l, i) => [l, r.key[i] as string])),
+      failures: r.failures,
+      byChannel: r.byChannel,
+      previousFailures: previous.get(r.key.join('\u0000')) ?? 0,
+    }));
+}
+
 export async function stepRows(
   client: PrometheusClient,
   rangeSeconds: number,
@@ -58,42 +78,18 @@ export async function stepRows(
   previousEndSeconds: number,
   config: Config | null,
 ): Promise<{ steps: StepFailureRow[]; codes: BusinessCodeRow[]; realCodes: BusinessCodeRow[] }> {
-  const stepKey = ['transaction', 'step', 'reason'] as const;
-  const codeKey = ['code', 'transaction', 'step'] as const;
-  const realCodeKey = ['code', 'transaction'] as const;
-  const stepQuery = countedQuery(SERIES.stepFailures, ['channel', ...stepKey], rangeSeconds);
-  const codeQuery = countedQuery(SERIES.businessErrors, ['channel', ...codeKey], rangeSeconds);
-  const realCodeQuery = countedQuery(SERIES.realBusinessErrors, ['channel', ...realCodeKey], rangeSeconds);
-  const [steps, stepsBefore, codes, codesBefore, realCodes, realCodesBefore] = await Promise.all([
-    client.instant(stepQuery, endSeconds),
-    client.instant(stepQuery, previousEndSeconds),
-    client.instant(codeQuery, endSeconds),
-    client.instant(codeQuery, previousEndSeconds),
-    client.instant(realCodeQuery, endSeconds),
-    client.instant(realCodeQuery, previousEndSeconds),
+  const range = { seconds: rangeSeconds, end: endSeconds, previousEnd: previousEndSeconds };
+  const [steps, codes, realCodes] = await Promise.all([
+    top(client, SERIES.stepFailures, ['transaction', 'step', 'reason'], range),
+    top(client, SERIES.businessErrors, ['code', 'transaction', 'step'], range),
+    top(client, SERIES.realBusinessErrors, ['code', 'transaction'], range),
   ]);
-  const prevSteps = previousOf(stepsBefore, stepKey);
-  const prevCodes = previousOf(codesBefore, codeKey);
-  const prevRealCodes = previousOf(realCodesBefore, realCodeKey);
   const meaning = meanings(config);
+  const figures = (r: (typeof steps)[number]) => ({ failures: r.failures, byChannel: r.byChannel, previousFailures: r.previousFailures });
+  const code = (r: (typeof steps)[number]) => ({ code: r.labels.code as string, meaning: meaning.get(r.labels.code as string) ?? null, transaction: r.labels.transaction as string });
   return {
-    steps: rank(steps, stepKey)
-      .slice(0, STEP_ROWS)
-      .map((r) => {
-        const [transaction, step, reason] = r.key as [string, string, string];
-        return { transaction, step, reason, failures: r.failures, byChannel: r.byChannel, previousFailures: prevSteps.get(r.key.join('\u0000')) ?? 0 };
-      }),
-    codes: rank(codes, codeKey)
-      .slice(0, STEP_ROWS)
-      .map((r) => {
-        const [code, transaction, step] = r.key as [string, string, string];
-        return { code, meaning: meaning.get(code) ?? null, transaction, step, failures: r.failures, byChannel: r.byChannel, previousFailures: prevCodes.get(r.key.join('\u0000')) ?? 0 };
-      }),
-    realCodes: rank(realCodes, realCodeKey)
-      .slice(0, STEP_ROWS)
-      .map((r) => {
-        const [code, transaction] = r.key as [string, string];
-        return { code, meaning: meaning.get(code) ?? null, transaction, step: null, failures: r.failures, byChannel: r.byChannel, previousFailures: prevRealCodes.get(r.key.join('\u0000')) ?? 0 };
-      }),
+    steps: steps.map((r) => ({ transaction: r.labels.transaction as string, step: r.labels.step as string, reason: r.labels.reason as string, ...figures(r) })),
+    codes: codes.map((r) => ({ ...code(r), step: r.labels.step as string, ...figures(r) })),
+    realCodes: realCodes.map((r) => ({ ...code(r), step: null, ...figures(r) })),
   };
 }
