@@ -33,6 +33,9 @@ export function burnFactor(pair: (typeof BURN_RATE_PAIRS)[number], sloWindowMs: 
   return Number(((pair.budgetShare * sloWindowMs) / pair.longMs).toPrecision(12));
 }
 
+/** Runs over the latency threshold in the window before a p95 above it warns (docs/alerting.md). */
+export const LATENCY_MINIMUM_SLOW_RUNS = 3;
+
 const ALL = { channel: 'all', transaction: 'all', tier: 'all' } as const;
 const count = '{{ $value | printf "%.0f" }}';
 const where = '{{ $labels.transaction }} on {{ $labels.channel }}';
@@ -120,6 +123,9 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
         `(${record.probeDurationP95(alerting.latency.windowMs)}{transaction="${t.id}"} > ${limit})`,
         `and on (channel, transaction)`,
         `(sum by (channel, transaction) (increase(channel_health_probe_duration_seconds_count{transaction="${t.id}"}[${lw}])) >= ${alerting.latency.minimumRuns})`,
+        // A p95 over a few dozen runs moves with one or two outliers; a slowdown shows in several.
+        `and on (channel, transaction)`,
+        `(sum by (channel, transaction) (increase(channel_health_probe_duration_seconds_count{transaction="${t.id}"}[${lw}]) - ignoring (le) increase(channel_health_probe_duration_seconds_bucket{transaction="${t.id}",le="${limit}"}[${lw}])) >= ${LATENCY_MINIMUM_SLOW_RUNS})`,
       ].join('\n'),
       for: promDuration(alerting.latency.forMs),
       labels: { severity: 'warning', transaction: t.id, tier: t.tier },

@@ -19,7 +19,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     recoveryWindow: '5m',
     notReportingPeriods: 3,
     burnRate: Object.freeze({ minimumEvents: 100, minimumFailures: 3 }),
-    latency: Object.freeze({ window: '1h', for: '5m', minimumRuns: 10 }),
+    // 20: below it a p95 is the slowest run, so one outlier of a healthy tail would warn.
+    latency: Object.freeze({ window: '1h', for: '5m', minimumRuns: 20 }),
     scrapeJob: 'channel-health',
     /** Receivers each severity goes to when `alerting.routes` does not say and a receiver of that name exists. */
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),

@@ -241,7 +241,7 @@ const AlertingSchema = Type.Object(
         {
           window: Type.Optional(Duration('Window of the p95 probe latency compared with the transaction\'s latencyThresholdMs (1h by default: a p95 of 60 runs moves with 3 slow ones).')),
           for: Type.Optional(Duration('How long the p95 must stay above the threshold before the NOC is warned (5m by default).')),
-          minimumRuns: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest probe runs in the window for a p95 to count (10 by default).' })),
+          minimumRuns: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest probe runs in the window for a p95 to count (20 by default: with fewer, a p95 is the slowest run, and one outlier of a healthy tail would warn).' })),
         },
         { additionalProperties: false },
       ),
