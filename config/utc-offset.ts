@@ -11,3 +11,10 @@ export function parseUtcOffset(text: string): { minutes: number } | { problem: s
   if (Number(m[3]) >= 60 || minutes > 14 * 60) return { problem: `"${text}" is outside -14:00..+14:00` };
   return { minutes: m[1] === '-' ? -minutes : minutes };
 }
+
+/** `UTC+08:00`, `UTC-05:30`, `UTC+00:00`. */
+export function formatUtcOffset(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}

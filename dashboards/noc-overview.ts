@@ -243,7 +243,6 @@ export function nocOverview(config: Config): dashboard.Dashboard {
   return finishDashboard(builder);
 }
 
-
 /** Pairs hard down by their tier's run count. */
 function hardDownExpr(s: DashboardSettings): string {
   const terms = s.hardDownByTier.map(({ tiers, n }) => `(max by (channel, transaction) (${selector(METRIC.consecutiveFailures, tiers === null ? [] : [['tier', tiers.join('|')]])}) >= ${n})`);

@@ -2,7 +2,7 @@
 // day and its peak hour against the channel's provisioned capacity, latency and failures this week
 // against the week before, and which transactions are furthest from their objective.
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import type { Config } from '../config/index.js';
+import { formatUtcOffset, type Config } from '../config/index.js';
 import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboard.js';
 import { barGaugePanel, fallingThresholds, gridPanel, neutralThresholds, risingThresholds, tablePanel, timeSeriesPanel, type Query } from './panels.js';
 import { METRIC, burnFromFailureRatio, failureRatio, quantile, successRatio, sumIncrease, sumRate, union, withLabel } from './promql.js';
@@ -30,12 +30,6 @@ export function volumeByHourOfDay(offsetMinutes: number): string {
   return union(HOURS.map((h) => withLabel(`avg_over_time((${hourly} and on () (${clock} == ${(h + 1) % 24}))[$__range:1h])`, 'hour', HOUR_LABELS[h] as string)));
 }
 
-/** `UTC`, or `UTC+08:00` for the business clock. */
-function clockName(offsetMinutes: number): string {
-  if (offsetMinutes === 0) return 'UTC';
-  const abs = Math.abs(offsetMinutes);
-  return `UTC${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
 
 /** Provisioned transactions per second of each channel that declares it, as a series per channel. */
 export function capacityExpr(config: Config): string | null {
@@ -52,7 +46,7 @@ export function latencyThresholds(config: Config): string | null {
 export function weeklyCapacity(config: Config): dashboard.Dashboard {
   const s = dashboardSettings(config);
   const offset = config.service.utcOffsetMinutes;
-  const clock = clockName(offset);
+  const clock = offset === 0 ? 'UTC' : formatUtcOffset(offset);
   const capacity = capacityExpr(config);
   const thresholds = latencyThresholds(config);
   const peak = `max_over_time((${sumRate(METRIC.events, [], '1h', ['channel'])})[$__range:1h])`;

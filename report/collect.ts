@@ -1,6 +1,6 @@
 // Asks Prometheus for the period and the one before it, and turns the answers into a Report.
 // All I/O goes through the injected client; the figures themselves come from figures.ts.
-import type { Config } from '../config/index.js';
+import { formatUtcOffset, type Config } from '../config/index.js';
 import { ReportError } from './errors.js';
 import {
   addOutcomes,
@@ -22,7 +22,7 @@ import {
 } from './figures.js';
 import type { AlertRow, Basis, ChannelLoad, LatencyRow, Outcomes, PeriodInfo, ReasonRow, Report, SuccessRow } from './model.js';
 import { REPORT_VERSION } from './model.js';
-import { formatUtcOffset, loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
+import { loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
 import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
 import { alertsQuery, failuresQuery, latencyQuery, loadQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
 import { stepRows, STEPS_METHOD } from './steps.js';

@@ -1,6 +1,6 @@
 // The period a report covers: an ISO week or an explicit from/to, read at a fixed UTC offset (the
 // operator's business day, e.g. +08:00), and the equally long period just before it for comparison.
-import { parseUtcOffset as parseOffset } from '../config/index.js';
+import { formatUtcOffset, parseUtcOffset as parseOffset } from '../config/index.js';
 import { ReportError } from './errors.js';
 
 export interface ReportPeriod {
@@ -28,11 +28,6 @@ export function parseUtcOffset(text: string): number {
   return parsed.minutes;
 }
 
-export function formatUtcOffset(minutes: number): string {
-  const sign = minutes < 0 ? '-' : '+';
-  const abs = Math.abs(minutes);
-  return `UTC${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
-}
 
 /** `2026-11-16 14:00` on the local business clock; seconds only when there are any. */
 export function formatLocal(ms: number, utcOffsetMinutes: number): string {
