@@ -1,12 +1,10 @@
 // Where every ProbeResult enters the collector, from the in-process scheduler or (later) from
 // agents: labels are checked against the config first, so an unknown name never becomes a series.
-import type { Config } from '../config/index.js';
+import { isConfigId, type Config } from '../config/index.js';
 import type { ProbeResult } from '../synthetic/result.js';
 import { CollectorError } from './errors.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
-
-const LOCATION = /^[a-z][a-z0-9_]{0,62}$/;
 
 export interface ResultSink {
   /** Records the result in the store and the metrics, or throws CH_INGEST_UNKNOWN_LABEL and records nothing. */
@@ -30,7 +28,7 @@ export function createResultSink(config: Config, metrics: ChannelHealthMetrics, 
     const tier = tierOf.get(r.transaction);
     if (tier === undefined) return `transaction: unknown transaction "${r.transaction}"`;
     if (tier !== r.tier) return `tier: "${r.tier}" is not the tier of ${r.transaction} (${tier})`;
-    if (!LOCATION.test(r.location)) return `location: "${r.location}" is not a valid location id`;
+    if (!isConfigId(r.location)) return `location: "${r.location}" is not a valid location id`;
     return null;
   }
 }

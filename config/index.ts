@@ -1,5 +1,9 @@
 // The config folder's public surface.
-export { loadConfigFile, parseConfig, parseListen, pointerToPath, intervalFitsClock, SANDBOX_URL_PLACEHOLDER } from './load.js';
+export { loadConfigFile, parseConfig } from './load.js';
+export { parseListen } from './settings.js';
+export { intervalFitsClock } from './schedule.js';
+export { SANDBOX_URL_PLACEHOLDER } from './steps.js';
+export { ID_PATTERN, isConfigId, pointerToPath, childPath } from './paths.js';
 export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem } from './errors.js';
 export { secretReader, describeSecretRef, type SecretReader } from './secrets.js';
 export { parseDuration, formatPromDuration } from './duration.js';

@@ -1,9 +1,10 @@
 // The config file's schema. Descriptions here are the user documentation of each field
 // (docs/config.md is generated from them), so they say what a NOC engineer needs to know.
 import Type, { type Static } from 'typebox';
+import { ID_PATTERN } from './paths.js';
 
 const Id = (description: string) =>
-  Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$', description });
+  Type.String({ pattern: ID_PATTERN, description });
 
 /** A credential is never written in the config: it names where to read it from. */
 export const SecretRefSchema = Type.Union(

@@ -4,7 +4,7 @@
 import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
-import { pointerToPath } from '../config/index.js';
+import { childPath, pointerToPath } from '../config/index.js';
 import type { SandboxProblem } from './errors.js';
 
 /** A request part that failed its schema; the scope's error handler turns it into its own answer shape. */
@@ -46,7 +46,7 @@ export function describeSchemaErrors(errors: Iterable<SchemaError>, root: unknow
   for (const error of errors) {
     const base = pointerToPath(error.instancePath);
     const params = (error.params ?? {}) as Record<string, unknown>;
-    const child = (name: string) => (base ? `${base}.${name}` : name);
+    const child = (name: string) => childPath(base, name);
     switch (error.keyword) {
       // TypeBox reports an extra property twice; the additionalProperties entry names it.
       case 'boolean':

@@ -1,0 +1,134 @@
+// The validated raw config turned into the normalized Config of types.ts: ids, tiers, channels,
+// transactions, account pools and receivers here; checks, settings and the safety rules in their
+// own modules. Problems are collected, never thrown, so one pass reports them all.
+import path from 'node:path';
+import { expandChecks } from './checks.js';
+import { CONFIG_DEFAULTS } from './defaults.js';
+import type { ConfigProblem } from './errors.js';
+import { isConfigId } from './paths.js';
+import { normalizeSafety } from './safety.js';
+import type { RawConfig } from './schema.js';
+import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, parseListen } from './settings.js';
+import { renderForValidation } from './steps.js';
+import type { Config } from './types.js';
+import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
+
+export function normalize(raw: RawConfig, source: string, problems: ConfigProblem[]): Config {
+  const problem = (where: string, message: string) => problems.push({ path: where, message });
+  const checkIds = (section: string, obj: Record<string, unknown> | undefined) => {
+    for (const key of Object.keys(obj ?? {})) if (!isConfigId(key)) problem(`${section}.${key}`, 'id must be lower-case letters, digits and _ and start with a letter');
+  };
+  for (const section of ['tiers', 'backends', 'channels', 'transactions', 'flows', 'accounts', 'receivers'] as const) {
+    checkIds(section, raw[section] as Record<string, unknown> | undefined);
+  }
+  if (Object.keys(raw.tiers).length === 0) problem('tiers', 'at least one tier is required');
+  if (Object.keys(raw.channels).length === 0) problem('channels', 'at least one channel is required');
+  if (Object.keys(raw.transactions).length === 0) problem('transactions', 'at least one transaction is required');
+
+  const svc = raw.service;
+  const listen = parseListen(svc.listen ?? CONFIG_DEFAULTS.listen);
+  if (!listen) problem('service.listen', 'must be HOST:PORT with a port from 0 to 65535');
+  const sandbox = svc.sandbox ?? CONFIG_DEFAULTS.sandbox;
+
+  const hardDownDefault = raw.alerting?.hardDownConsecutive ?? CONFIG_DEFAULTS.alerting.hardDownConsecutive;
+  const tiers = Object.entries(raw.tiers).map(([id, t]) => ({ id, objective: t.objective, label: t.label ?? id, hardDownConsecutive: t.hardDownConsecutive ?? hardDownDefault }));
+  const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id }));
+
+  const channels = Object.entries(raw.channels).map(([id, c]) => {
+    const where = `channels.${id}`;
+    const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
+    if (rendered !== null) checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
+    if (c.businessCode) {
+      tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
+      checkErrorCodes(c.businessCode.errors ?? {}, c.businessCode.success, `${where}.businessCode.errors`, problems);
+    }
+    return {
+      id,
+      description: c.description ?? id,
+      transport: c.transport,
+      baseUrl: c.baseUrl,
+      rateLimitPerSecond: c.rateLimitPerSecond ?? null,
+      capacityPerSecond: c.capacityPerSecond ?? null,
+      businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success], errors: { ...(c.businessCode.errors ?? {}) } } : null,
+    };
+  });
+
+  const transactions = Object.entries(raw.transactions).map(([id, t]) => {
+    const where = `transactions.${id}`;
+    const tier = raw.tiers[t.tier];
+    if (!tier) problem(`${where}.tier`, `unknown tier "${t.tier}" (known: ${Object.keys(raw.tiers).join(', ')})`);
+    t.backends.forEach((b, i) => {
+      if (!raw.backends[b]) problem(`${where}.backends[${i}]`, `unknown backend "${b}" (known: ${Object.keys(raw.backends).join(', ')})`);
+    });
+    if (new Set(t.backends).size !== t.backends.length) problem(`${where}.backends`, 'lists a backend twice');
+    return {
+      id,
+      description: t.description ?? id,
+      tier: t.tier,
+      objective: tier?.objective ?? Number.NaN,
+      backends: [...t.backends],
+      moneyMoving: t.moneyMoving ?? false,
+      latencyThresholdMs: t.latencyThresholdMs ?? null,
+    };
+  });
+
+  for (const [pool, accounts] of Object.entries(raw.accounts ?? {})) {
+    const seen = new Set<string>();
+    accounts.forEach((a, i) => {
+      if (seen.has(a.msisdn)) problem(`accounts.${pool}[${i}].msisdn`, 'appears twice in the pool');
+      seen.add(a.msisdn);
+    });
+  }
+
+  for (const [name, r] of Object.entries(raw.receivers ?? {})) {
+    if (typeof r.url === 'string') checkAbsoluteUrl(r.url, `receivers.${name}.url`, problems);
+  }
+
+  const checks = expandChecks(raw, sandbox, problems);
+  const publicUrl = (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, '');
+  const alerting = normalizeAlerting(raw, publicUrl, problems);
+
+  const location = svc.location ?? CONFIG_DEFAULTS.location;
+  const baseDir = path.dirname(path.resolve(source));
+  const adminToken = svc.adminToken ?? null;
+  const safety = normalizeSafety(raw, baseDir, checks, tiers, alerting, problems);
+  return {
+    source,
+    baseDir,
+    service: {
+      listen: listen ?? { host: '127.0.0.1', port: 0 },
+      location,
+      adminToken,
+      sandbox,
+      concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
+      resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
+      publicUrl,
+      utcOffsetMinutes: businessClock(svc.utcOffset, problems),
+      journal: safety.journal,
+      breaker: safety.breaker,
+    },
+    tiers,
+    backends,
+    channels,
+    transactions,
+    checks,
+    accounts: Object.fromEntries(Object.entries(raw.accounts ?? {}).map(([k, v]) => [k, v.map((a) => ({ msisdn: a.msisdn, pin: a.pin ?? null }))])),
+    alerting,
+    receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
+    ingest: normalizeIngest(raw, location, baseDir, problems),
+    agent: normalizeAgent(raw, baseDir, problems),
+  };
+}
+
+/** Business error codes become a label value: bounded in number and spelling, never `other` (the bucket for unlisted codes). */
+export const MAX_ERROR_CODES = 200;
+
+function checkErrorCodes(errors: Readonly<Record<string, string>>, success: readonly string[], where: string, problems: ConfigProblem[]): void {
+  const codes = Object.keys(errors);
+  if (codes.length > MAX_ERROR_CODES) problems.push({ path: where, message: `lists ${codes.length} codes; at most ${MAX_ERROR_CODES} (each is a label value)` });
+  for (const code of codes) {
+    if (!/^[A-Za-z0-9_.-]{1,32}$/.test(code)) problems.push({ path: `${where}.${code}`, message: 'a code is 1–32 letters, digits, _, . or -' });
+    else if (code === 'other') problems.push({ path: `${where}.${code}`, message: '"other" is the label value of codes not listed here' });
+    else if (success.includes(code)) problems.push({ path: `${where}.${code}`, message: `"${code}" is also a success code` });
+  }
+}

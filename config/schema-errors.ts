@@ -1,0 +1,50 @@
+// TypeBox's schema errors reshaped into one problem per path, in the words a config author needs:
+// an extra field is "unknown field", a missing one "is required", and a union that fits no branch
+// says so once instead of listing every branch's complaint.
+import { Value } from 'typebox/value';
+import type { ConfigProblem } from './errors.js';
+import { childPath, pointerToPath } from './paths.js';
+import { ConfigSchema } from './schema.js';
+
+export function schemaErrors(raw: unknown): ConfigProblem[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return [{ path: '', message: 'the config must be a YAML mapping' }];
+  }
+  const seen = new Set<string>();
+  const problems: ConfigProblem[] = [];
+  for (const error of Value.Errors(ConfigSchema, raw)) {
+    // TypeBox reports an extra property twice (as `false` schema and as additionalProperties); keep the clear one.
+    if (error.keyword === 'boolean') continue;
+    let where = pointerToPath(error.instancePath);
+    let message = error.message;
+    if (error.keyword === 'additionalProperties') {
+      const extra = (error.params as { additionalProperties?: string[] }).additionalProperties ?? [];
+      for (const name of extra) push(childPath(where, name), 'unknown field');
+      continue;
+    }
+    if (error.keyword === 'anyOf' || error.keyword === 'oneOf') message = 'does not match any allowed form';
+    if (error.keyword === 'required') {
+      const missing = (error.params as { requiredProperties?: string[] }).requiredProperties ?? [];
+      for (const name of missing) push(childPath(where, name), 'is required');
+      continue;
+    }
+    if (where === '') where = '(root)';
+    push(where, message);
+  }
+  // A union failure also reports each branch's own complaint; the branch noise hides the point.
+  return dropBranchNoise(problems);
+
+  function push(where: string, message: string) {
+    const key = `${where}\u0000${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    problems.push({ path: where, message });
+  }
+}
+
+function dropBranchNoise(problems: ConfigProblem[]): ConfigProblem[] {
+  const unionPaths = problems.filter((p) => p.message === 'does not match any allowed form').map((p) => p.path);
+  return problems.filter(
+    (p) => p.message === 'does not match any allowed form' || !unionPaths.some((u) => p.path === u || p.path.startsWith(`${u}.`) || p.path.startsWith(`${u}[`)),
+  );
+}
