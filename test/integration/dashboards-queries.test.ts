@@ -9,14 +9,13 @@
 //   collector/metrics.ts (`recordEvent`) serves the two real-event counters as a second target;
 // - history: week-over-week and hour-of-day panels look back up to 14 days, which a Prometheus
 //   started a minute ago does not have. Before Prometheus starts, the service's own exposition is
-//   stretched back over 15 days (counters ramp with a daily shape up to 3 minutes ago, gauges
-//   hold) and written as TSDB blocks with promtool; the live scrape then continues those series.
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+//   stretched back over 15 days (test/support/history.ts: counters ramp with a daily shape up to
+//   3 minutes ago, gauges hold) and written as TSDB blocks with promtool; the live scrape then
+//   continues those series.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -24,13 +23,9 @@ import { generateRules, toYaml } from '../../alerts/index.js';
 import { createMetrics } from '../../collector/metrics.js';
 import { parseConfig, type Config } from '../../config/index.js';
 import { generateDashboards } from '../../dashboards/generate.js';
+import { backfillHistory } from '../support/history.js';
 import { REPO_ROOT, freePort, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
 import { readFileSync } from 'node:fs';
-
-const run = promisify(execFile);
-const DAY = 86_400;
-const HISTORY_DAYS = 15;
-const HISTORY_STEP = 1800;
 
 /**
  * The shipped config cut down and sped up: channels web and wechat (a channel the shipped config
@@ -113,65 +108,6 @@ async function startEventExporter(config: Config, failing: () => boolean): Promi
   };
 }
 
-/** Daily load shape for the history: busiest around 14:00 UTC, quietest around 02:00. */
-const dailyWeight = (t: number) => 1 + 0.8 * Math.sin((2 * Math.PI * (((t % DAY) / 3600) - 8)) / 24);
-
-/**
- * 15 days of history for every channel_health_ series in `expositions` (target → text), as
- * OpenMetrics per UTC day, turned into 24-hour TSDB blocks by promtool; returns the TSDB folder.
- */
-async function backfill(expositions: ReadonlyArray<{ target: string; text: string }>, dir: string, now: number): Promise<string> {
-  const end = Math.floor((now - 180) / HISTORY_STEP) * HISTORY_STEP;
-  const times: number[] = [];
-  for (let t = end - HISTORY_DAYS * DAY; t <= end; t += HISTORY_STEP) times.push(t);
-  const cumulative: number[] = [];
-  times.forEach((t, i) => cumulative.push((cumulative[i - 1] ?? 0) + (i === 0 ? 0 : dailyWeight(t))));
-  const total = cumulative.at(-1) as number;
-
-  // family → series text → value; families keep their samples together as OpenMetrics requires.
-  const families = new Map<string, { type: string; series: Array<{ name: string; labels: string; value: number }> }>();
-  for (const { target, text } of expositions) {
-    for (const line of text.split('\n')) {
-      const m = /^(channel_health_[a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!m) continue;
-      const [, name, labels = '', value] = m as unknown as [string, string, string | undefined, string];
-      const suffix = /_(total|bucket|count|sum)$/.exec(name)?.[1];
-      const family = suffix === 'total' ? name.slice(0, -6) : suffix ? name.slice(0, -(suffix.length + 1)) : name;
-      const type = suffix === 'total' ? 'counter' : suffix ? 'histogram' : 'gauge';
-      if (!families.has(family)) families.set(family, { type, series: [] });
-      const all = `job="channel-health",instance="${target}"${labels ? `,${labels}` : ''}`;
-      families.get(family)?.series.push({ name, labels: all, value: Number(value) });
-    }
-  }
-  const files: string[] = [];
-  const byDay = new Map<number, number[]>();
-  times.forEach((t, i) => {
-    const day = Math.floor(t / DAY);
-    if (!byDay.has(day)) byDay.set(day, []);
-    byDay.get(day)?.push(i);
-  });
-  for (const [day, indexes] of byDay) {
-    let text = '';
-    for (const [family, { type, series }] of families) {
-      text += `# TYPE ${family} ${type}\n`;
-      for (const s of series) {
-        const cumulativeSeries = type !== 'gauge';
-        // Counters grow to 50× their live value over the fortnight (and restart low with the live process).
-        for (const i of indexes) text += `${s.name}{${s.labels}} ${cumulativeSeries ? Math.round(s.value * 50 * ((cumulative[i] as number) / total)) : s.value} ${times[i]}\n`;
-      }
-    }
-    const file = path.join(dir, `day-${day}.om`);
-    await writeFile(file, `${text}# EOF\n`);
-    files.push(file);
-  }
-  const storage = path.join(dir, 'tsdb');
-  await mkdir(storage, { recursive: true });
-  for (let i = 0; i < files.length; i += 2) {
-    await Promise.all(files.slice(i, i + 2).map((f) => run('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '--quiet', '--max-block-duration=24h', f, storage], { timeout: 60_000 })));
-  }
-  return storage;
-}
-
 describe('every dashboard query against real Prometheus', () => {
   let dir: string;
   let config: Config;
@@ -191,13 +127,28 @@ describe('every dashboard query against real Prometheus', () => {
     const res = await fetch(`${svc.url}/sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 600 }) });
     expect(res.status, await res.clone().text()).toBe(201);
     billingDown = true;
-    // Let the outage reach hard down (3 runs in a row) before the history is taken from the exposition.
-    await new Promise((r) => setTimeout(r, 4000));
-
-    const expositions = await Promise.all(
-      [svc.url.replace('http://', ''), events.target].map(async (target) => ({ target, text: await (await fetch(`http://${target}/metrics`)).text() })),
+    // The history is taken from the exposition once the outage is hard down (3 failed runs in a row)
+    // for every billing check, so the stretched-back series show it too.
+    const service = svc;
+    const billingChecks = config.checks.filter((c) => config.transactions.find((t) => t.id === c.transaction)?.backends.includes('billing'));
+    const serviceText = await waitFor(
+      async () => {
+        const text = await (await fetch(`${service.url}/metrics`)).text();
+        const hardDown = billingChecks.every((c) => {
+          const line = new RegExp(`^channel_health_probe_consecutive_failures\\{channel="${c.channel}",transaction="${c.transaction}",[^}]*\\} (\\d+)$`, 'm').exec(text);
+          return Number(line?.[1] ?? 0) >= 3;
+        });
+        return hardDown ? text : undefined;
+      },
+      30_000,
+      'every billing check to fail 3 runs in a row',
+      200,
     );
-    const storage = await backfill(expositions, dir, Date.now() / 1000);
+    const expositions = [
+      { target: svc.url.replace('http://', ''), text: serviceText },
+      { target: events.target, text: await (await fetch(`http://${events.target}/metrics`)).text() },
+    ];
+    const storage = await backfillHistory(expositions, dir, Date.now() / 1000);
 
     // Rule groups are evaluated at the test's 1 s instead of their own intervals: a 5-minute group
     // could otherwise first run minutes after Prometheus starts.
