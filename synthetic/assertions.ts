@@ -1,16 +1,9 @@
-// Judging one step's response: status, business result code, JSON assertions, latency, then
-// extraction. The first problem found is the step's failure, with its reason from the closed set.
+// The assertions every transport may use on what it received: JSON values, latency bounds, a
+// verdict shape. What a response *is* (an HTTP status, an SMS reply) is judged by its transport
+// (probers/http-judge.ts, probers/smpp-judge.ts); this file knows no wire.
 import { compileJsonPath, readJsonPath, type JsonPathSegment } from '../config/json-path.js';
-import type { BusinessCodeRule, JsonAssertion, Step } from '../config/index.js';
+import type { JsonAssertion } from '../config/index.js';
 import type { FailureReason } from './result.js';
-
-export interface StepResponse {
-  status: number;
-  body: string;
-  /** The parsed body when it is JSON, else undefined. */
-  json: unknown;
-  durationMs: number;
-}
 
 export type StepVerdict =
   | { ok: true; businessCode: string | null; extracted: Record<string, string> }
@@ -36,39 +29,10 @@ export function parseJsonBody(body: string): unknown {
   }
 }
 
-export function judgeStep(step: Step, response: StepResponse, businessRule: BusinessCodeRule | null): StepVerdict {
-  let businessCode: string | null = null;
-  if (businessRule && response.json !== undefined) {
-    const code = readJsonPath(response.json, pathOf(businessRule.path));
-    if (code !== undefined && code !== null) businessCode = String(code);
-  }
-  if (!step.assert.status.includes(response.status)) {
-    return { ok: false, reason: 'http_status', detail: `HTTP ${response.status}, expected ${step.assert.status.join('|')}`, businessCode };
-  }
-  if (step.assert.businessCode && businessRule) {
-    if (response.json === undefined) return { ok: false, reason: 'assertion', detail: 'response is not JSON; cannot read the business code', businessCode };
-    if (businessCode === null) return { ok: false, reason: 'assertion', detail: `no business code at ${businessRule.path}`, businessCode };
-    if (!businessRule.success.includes(businessCode)) {
-      const message = readJsonPath(response.json, pathOf('$.message'));
-      return { ok: false, reason: 'business_error', detail: `business code ${businessCode}${typeof message === 'string' ? `: ${message.slice(0, 200)}` : ''}`, businessCode };
-    }
-  }
-  for (const assertion of step.assert.json) {
-    const failure = checkJsonAssertion(assertion, response.json);
-    if (failure) return { ok: false, reason: 'assertion', detail: failure, businessCode };
-  }
-  if (step.assert.maxLatencyMs !== null && response.durationMs > step.assert.maxLatencyMs) {
-    return { ok: false, reason: 'assertion', detail: `took ${Math.round(response.durationMs)} ms, limit ${step.assert.maxLatencyMs} ms`, businessCode };
-  }
-  const extracted: Record<string, string> = {};
-  for (const [name, p] of Object.entries(step.extract)) {
-    const value = response.json === undefined ? undefined : readJsonPath(response.json, pathOf(p));
-    if (value === undefined || value === null || typeof value === 'object') {
-      return { ok: false, reason: 'assertion', detail: `extract ${name}: no scalar value at ${p}`, businessCode };
-    }
-    extracted[name] = String(value);
-  }
-  return { ok: true, businessCode, extracted };
+/** The failure text of a step slower than its bound, or null. */
+export function latencyProblem(maxLatencyMs: number | null, durationMs: number): string | null {
+  if (maxLatencyMs === null || durationMs <= maxLatencyMs) return null;
+  return `took ${Math.round(durationMs)} ms, limit ${maxLatencyMs} ms`;
 }
 
 /** Returns a description of the failure, or null when the assertion holds. */

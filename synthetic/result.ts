@@ -23,6 +23,11 @@ export const StepResultSchema = Type.Object(
     businessCode: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
     reason: Type.Union([Reason, Type.Null()]),
     detail: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
+    /**
+     * The transport's own phases in milliseconds, added in v1 as an optional field: SMPP's
+     * `submitResp` (submit → submit_sm_resp) and `reply` (submit → the reply deliver_sm).
+     */
+    phases: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,31}$' }), Type.Number({ minimum: 0 }), { maxProperties: 8 })),
   },
   { additionalProperties: false },
 );

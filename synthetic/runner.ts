@@ -8,10 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { Channel, Check, Config, Step, Transaction } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type AccountLease, type RequestLimits, type TestAccountPool } from './accounts.js';
-import { judgeStep, parseJsonBody } from './assertions.js';
 import type { CircuitBreakers } from './breaker.js';
-import { classifyTransportError } from './classify.js';
-import type { Prober, ProbeSession, TransportRequest } from './probers/index.js';
+import type { PreparedStep, Prober, ProbeSession, ProbeTarget } from './probers/index.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
 import type { FailureReason, ProbeResult, StepResult } from './result.js';
 import { MissingValueError, monthsOf, renderJson, renderTemplate, type TemplateContext } from './template.js';
@@ -98,6 +96,7 @@ export interface RunRecovery {
 
 type RenderedChannel = Channel & { renderedBaseUrl: string };
 
+
 const DETAIL_MAX = 1024;
 
 export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
@@ -111,6 +110,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
   const transactions = new Map<string, Transaction>(deps.config.transactions.map((t) => [t.id, t]));
   const knownNumbers = new Set(Object.values(deps.config.accounts).flatMap((accounts) => accounts.map((a) => a.msisdn)));
   const journalLog = deps.log?.child({ component: 'journal' });
+  const targetOf = (channel: RenderedChannel): ProbeTarget => ({ channel, baseUrl: channel.renderedBaseUrl, location: deps.location });
 
   const contextFor = (check: Check, channel: RenderedChannel, lease: AccountLease | null, run: RunValues): TemplateContext => {
     const transaction = transactions.get(check.transaction) as Transaction;
@@ -194,7 +194,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
         });
         const prober = deps.probers[channel.transport];
         if (!prober) throw new Error(`no prober for transport "${channel.transport}"`);
-        session = prober();
+        session = prober(targetOf(channel));
         const limiter = deps.rateLimiters.get(channel.id);
         const limits = limitsFor(check, lease);
         let compensations = 0;
@@ -227,7 +227,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
                   journaled = true;
                 }
               : undefined;
-          const outcome = await runStep(step, ctx, session, limiter, deadline, channel, limits, beforeSend);
+          const outcome = await runStep(step, ctx, session, limiter, deadline, limits, beforeSend);
           steps.push(outcome);
           if (isMoney && journaled) {
             const journal = deps.journal as RunJournal;
@@ -305,11 +305,11 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
         const ctx = contextFor(check, channel, lease, entry.run);
         const prober = deps.probers[channel.transport];
         if (!prober) return { kind: 'stuck', detail: `no prober for transport "${channel.transport}"` };
-        session = prober();
+        session = prober(targetOf(channel));
         const limiter = deps.rateLimiters.get(channel.id);
         const limits = limitsFor(check, lease);
         const attempt = async (step: Step, what: string): Promise<RecoveryOutcome | null> => {
-          const r = await runStep(step, ctx, session as ProbeSession, limiter, deadline, channel, limits);
+          const r = await runStep(step, ctx, session as ProbeSession, limiter, deadline, limits);
           if (r.skipped) return { kind: 'stuck', detail: `${what} "${step.name}" cannot run: ${r.detail}` };
           if (!r.ok) return { kind: 'retry', detail: `${what} "${step.name}" failed: ${r.reason}: ${r.detail}` };
           return null;
@@ -368,8 +368,9 @@ function skippedStep(step: Step, detail: string): StepResult {
 }
 
 /**
- * Renders, checks and sends one step. `beforeSend` runs after the rate limiter's slot and just
- * before the request leaves (the journal's "intended"); if it throws, nothing is sent.
+ * Renders, checks and sends one step through the run's session; the transport judges it.
+ * `beforeSend` runs after the rate limiter's slot and just before the step leaves (the
+ * journal's "intended"); if it throws, nothing is sent.
  */
 async function runStep(
   step: Step,
@@ -377,29 +378,19 @@ async function runStep(
   session: ProbeSession,
   limiter: ChannelRateLimiter | undefined,
   deadline: AbortSignal,
-  channel: Channel,
   limits: RequestLimits,
   beforeSend?: () => void,
 ): Promise<StepResult> {
   const base = { name: step.name, always: step.always, skipped: false };
   const refused = (detail: string): StepResult => ({ ...base, ok: false, durationMs: 0, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason: 'internal', detail: detail.slice(0, DETAIL_MAX) });
-  let request: TransportRequest;
+  let prepared: PreparedStep;
   try {
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(step.request.headers)) headers[k.toLowerCase()] = renderTemplate(v, ctx);
-    let body: string | undefined;
-    if (step.request.json !== undefined) {
-      body = JSON.stringify(renderJson(step.request.json, ctx));
-      headers['content-type'] ??= 'application/json';
-    } else if (step.request.body !== undefined) {
-      body = renderTemplate(step.request.body, ctx);
-    }
-    request = { method: step.request.method, url: renderTemplate(step.request.url, ctx), headers, body };
+    prepared = session.prepare(step, { text: (t) => renderTemplate(t, ctx), json: (v) => renderJson(v, ctx) });
   } catch (err) {
     if (err instanceof MissingValueError && step.always) return skippedStep(step, `nothing to do: ${err.message}`);
     return refused(err instanceof MissingValueError ? err.message : `template: ${(err as Error).message}`);
   }
-  const unsafe = unsafeRequest(request, limits);
+  const unsafe = unsafeRequest(prepared.outbound, limits);
   if (unsafe) return refused(unsafe);
 
   const started = performance.now();
@@ -412,17 +403,23 @@ async function runStep(
         return refused(`refused to send: the probe journal could not record the run: ${(err as Error).message}`);
       }
     }
-    const response = await session.exchange(request, deadline);
-    const json = parseJsonBody(response.body);
-    const verdict = judgeStep(step, { status: response.status, body: response.body, json, durationMs: response.totalMs }, channel.businessCode);
-    const timing = { durationMs: performance.now() - started, connectMs: response.connectMs, ttfbMs: response.ttfbMs, status: response.status };
-    if (verdict.ok) {
-      Object.assign(ctx.vars, verdict.extracted);
-      return { ...base, ok: true, ...timing, businessCode: verdict.businessCode, reason: null, detail: null };
-    }
-    return { ...base, ok: false, ...timing, businessCode: verdict.businessCode, reason: verdict.reason, detail: verdict.detail.slice(0, DETAIL_MAX) };
+    const outcome = await prepared.send(deadline);
+    if (outcome.ok) Object.assign(ctx.vars, outcome.extracted);
+    return {
+      ...base,
+      ok: outcome.ok,
+      durationMs: performance.now() - started,
+      connectMs: outcome.connectMs,
+      ttfbMs: outcome.ttfbMs,
+      status: outcome.status,
+      businessCode: outcome.businessCode,
+      reason: outcome.ok ? null : (outcome.reason ?? 'internal'),
+      detail: outcome.ok ? null : (outcome.detail ?? '').slice(0, DETAIL_MAX),
+      ...(outcome.phases ? { phases: outcome.phases } : {}),
+    };
   } catch (err) {
-    const { reason, detail } = classifyTransportError(err, deadline.aborted);
-    return { ...base, ok: false, durationMs: performance.now() - started, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason, detail: detail.slice(0, DETAIL_MAX) };
+    // Only the rate limiter's wait or a transport bug get here: a transport resolves its failures.
+    const detail = deadline.aborted ? 'check timeout reached' : `${(err as Error).name}: ${(err as Error).message}`;
+    return { ...base, ok: false, durationMs: performance.now() - started, connectMs: 0, ttfbMs: 0, status: null, businessCode: null, reason: deadline.aborted ? 'timeout' : 'internal', detail: detail.slice(0, DETAIL_MAX) };
   }
 }

@@ -7,21 +7,92 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ProbeSession, Prober, TransportRequest, TransportResponse } from './types.js';
+import type { Step } from '../../config/index.js';
+import { classifyNetworkError } from '../classify.js';
+import type { FailureReason } from '../result.js';
+import { judgeHttpStep } from './http-judge.js';
+import type { PreparedStep, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';
 
 /** Responses larger than this are cut off: a probe needs the envelope, not a statement dump. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-export const httpProber: Prober = () => {
+/** One HTTP request as the prober sends it, every template rendered. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  body: string;
+  /** 0 when the step reused the session's connection. */
+  connectMs: number;
+  ttfbMs: number;
+  totalMs: number;
+}
+
+/** An HTTP run's session: `exchange` is the bare request, `prepare` the judged step. */
+export interface HttpSession extends ProbeSession {
+  exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse>;
+}
+
+/**
+ * HTTP's own failure codes on top of the socket's: a TLS handshake that cannot be trusted means
+ * the channel cannot be reached safely (connect); undici's codes, for a client built on it.
+ */
+const HTTP_ERROR_CODES = {
+  connect: ['ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'],
+  timeout: ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'],
+} as const;
+
+export function classifyHttpError(err: unknown, deadlinePassed: boolean): { reason: FailureReason; detail: string } {
+  return classifyNetworkError(err, deadlinePassed, HTTP_ERROR_CODES);
+}
+
+/** Renders an HTTP step's request; throws MissingValueError like any template. */
+export function renderHttpRequest(step: Step, render: StepRenderer): HttpRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(step.request.headers)) headers[k.toLowerCase()] = render.text(v);
+  let body: string | undefined;
+  if (step.request.json !== undefined) {
+    body = JSON.stringify(render.json(step.request.json));
+    headers['content-type'] ??= 'application/json';
+  } else if (step.request.body !== undefined) {
+    body = render.text(step.request.body);
+  }
+  return { method: step.request.method, url: render.text(step.request.url), headers, body };
+}
+
+export function httpProber(target?: ProbeTarget): HttpSession {
   // One connection per origin at most: the steps of a run are sequential, like one customer.
   let plain: HttpAgent | null = null;
   let tls: HttpsAgent | null = null;
-  const session: ProbeSession = {
-    exchange(request: TransportRequest, signal: AbortSignal): Promise<TransportResponse> {
+  const session: HttpSession = {
+    prepare(step: Step, render: StepRenderer): PreparedStep {
+      const request = renderHttpRequest(step, render);
+      return {
+        outbound: { url: request.url, body: request.body },
+        send: async (signal: AbortSignal): Promise<StepOutcome> => {
+          try {
+            const response = await session.exchange(request, signal);
+            const verdict = judgeHttpStep(step, response, target?.channel.businessCode ?? null);
+            const base = { status: response.status, connectMs: response.connectMs, ttfbMs: response.ttfbMs, businessCode: verdict.businessCode };
+            if (verdict.ok) return { ...base, ok: true, reason: null, detail: null, extracted: verdict.extracted };
+            return { ...base, ok: false, reason: verdict.reason, detail: verdict.detail, extracted: {} };
+          } catch (err) {
+            const { reason, detail } = classifyHttpError(err, signal.aborted);
+            return { ok: false, reason, detail, businessCode: null, status: null, extracted: {}, connectMs: 0, ttfbMs: 0 };
+          }
+        },
+      };
+    },
+    exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
       const secure = request.url.startsWith('https:');
       const agent = secure ? (tls ??= new HttpsAgent({ keepAlive: true, maxSockets: 1 })) : (plain ??= new HttpAgent({ keepAlive: true, maxSockets: 1 }));
       const send = secure ? httpsRequest : httpRequest;
-      return new Promise<TransportResponse>((resolve, reject) => {
+      return new Promise<HttpResponse>((resolve, reject) => {
         const started = performance.now();
         let connectMs = 0;
         let ttfbMs = 0;

@@ -3,4 +3,4 @@ import { httpProber } from './http.js';
 import type { Prober } from './types.js';
 
 export const PROBERS: Readonly<Record<string, Prober>> = Object.freeze({ http: httpProber });
-export type { Prober, ProbeSession, TransportRequest, TransportResponse } from './types.js';
+export type { OutboundView, PreparedStep, Prober, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';

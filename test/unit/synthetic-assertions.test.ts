@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Step } from '../../config/index.js';
-import { judgeStep, parseJsonBody } from '../../synthetic/assertions.js';
-import { classifyTransportError } from '../../synthetic/classify.js';
+import { parseJsonBody } from '../../synthetic/assertions.js';
+import { judgeHttpStep as judgeStep } from '../../synthetic/probers/http-judge.js';
+import { classifyHttpError as classifyTransportError } from '../../synthetic/probers/http.js';
 
 const step = (over: Partial<Step['assert']> = {}, extract: Record<string, string> = {}): Step => ({
   name: 'act',
