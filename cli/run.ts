@@ -3,8 +3,7 @@
 // passed down as parameters; no part reaches for a global.
 import { parseArgs } from 'node:util';
 import { Registry } from 'prom-client';
-import { buildCollectorApp, requireToken } from '../collector/app.js';
-import type { CollectorError } from '../collector/errors.js';
+import { buildCollectorApp } from '../collector/app.js';
 import { createMetrics } from '../collector/metrics.js';
 import { ResultStore } from '../collector/result-store.js';
 import { ingestPlugin } from '../collector/ingest.js';
@@ -102,19 +101,8 @@ export async function startService(options: { configFile: string; listen?: strin
     ...(journal ? { journal } : {}),
   });
   if (config.service.sandbox) {
-    // Injecting a fault is an admin act: with an admin token configured, changing faults needs it.
-    await app.register(async (scope) => {
-      // Answered here, not thrown: the sandbox's own error handler would turn a 401 into a 400.
-      scope.addHook('onRequest', async (req, reply) => {
-        if (req.method === 'GET' || !req.url.startsWith('/sandbox/faults')) return;
-        try {
-          requireToken(req, adminToken);
-        } catch (err) {
-          return reply.code(401).send({ error: { code: (err as CollectorError).code, message: (err as Error).message } });
-        }
-      });
-      await scope.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
-    });
+    // The fault routes are marked admin-only; the collector app's hook checks the token on them.
+    await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
   }
   await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: setup.readSecret }));
   try {

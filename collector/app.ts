@@ -3,6 +3,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { ADMIN_ONLY, SAFE_METHODS } from '../config/admin-routes.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProbeResult } from '../synthetic/result.js';
@@ -21,7 +22,7 @@ export interface CollectorDeps {
   metrics: ChannelHealthMetrics;
   store: ResultStore;
   log: Logger;
-  /** Required bearer token for POST /api/v1/checks/:id/run; null leaves it open. */
+  /** Bearer token every admin route (`config: ADMIN_ONLY`, here and in plugins registered later) needs; null leaves them open. */
   adminToken: string | null;
   /** Absent in collector-only mode (no probes in this process). */
   runs?: CheckRunControl;
@@ -53,6 +54,23 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   });
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
 
+  // Authorisation after routing, from the route's own flag: the router has already decoded the
+  // path, so what is checked is the route that will run, however the URL was spelled. A change
+  // (POST, DELETE, ...) to a path that names no route is refused the same way without the token,
+  // so a client without it learns nothing from the spelling it tried. Added before any route or
+  // plugin, so every scope inherits it. It answers rather than throws: a plugin's own error
+  // handler (the sandbox's) would otherwise turn the 401 into its 400.
+  app.addHook('onRequest', async (req, reply) => {
+    if (deps.adminToken === null) return;
+    if (!req.routeOptions.config.adminOnly && !(req.is404 && !SAFE_METHODS.has(req.method))) return;
+    try {
+      requireToken(req, deps.adminToken);
+    } catch (err) {
+      if (!(err instanceof CollectorError)) throw err;
+      return sendError(reply, err.code, err.message);
+    }
+  });
+
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }, _req, reply) => {
     if (err instanceof CollectorError) return sendError(reply, err.code, err.message);
     if (err.validation) {
@@ -66,72 +84,75 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
     return reply.code(500).send({ error: { code: 'CH_INTERNAL', message: 'internal error' } });
   });
 
-  app.get('/metrics', async (_req, reply) => {
-    const body = await deps.metrics.registry.metrics();
-    return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+  // The routes load with the plugins (at ready), after anything the caller hooks onto the app,
+  // so a caller can see every route (the admin-route inventory test does).
+  void app.register(async (api) => {
+    api.get('/metrics', async (_req, reply) => {
+      const body = await deps.metrics.registry.metrics();
+      return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+    });
+
+    api.get('/healthz', async () => ({ status: 'ok' }));
+
+    api.get('/readyz', async (_req, reply) => {
+      const reasons = deps.notReadyReasons();
+      return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
+    });
+
+    api.get('/api/v1/checks', async () => ({
+      checks: deps.config.checks.map((check) => {
+        const summary = deps.store.summary(check.id);
+        const run = deps.runs?.runState(check.id);
+        const last = summary.lastResult;
+        return {
+          id: check.id,
+          channel: check.channel,
+          transaction: check.transaction,
+          tier: check.tier,
+          location: deps.config.service.location,
+          schedule: check.schedule.kind === 'interval' ? { interval: `${check.schedule.intervalMs / 1000}s` } : { cron: check.schedule.expression },
+          timeoutMs: check.timeoutMs,
+          state: last === null ? 'unknown' : last.ok ? 'ok' : 'failing',
+          consecutiveFailures: summary.consecutiveFailures,
+          lastSuccessAt: summary.lastSuccessAt === null ? null : new Date(summary.lastSuccessAt).toISOString(),
+          lastResult: last && {
+            id: last.id,
+            ok: last.ok,
+            at: new Date(last.startedAt).toISOString(),
+            durationMs: Math.round(last.durationMs),
+            reason: last.reason,
+            failedStep: last.failedStep,
+            detail: last.detail,
+            cleanupFailed: last.cleanupFailed,
+          },
+          running: run?.running ?? false,
+          nextRunAt: run?.nextRunAt ? new Date(run.nextRunAt).toISOString() : null,
+          overlapsSkipped: run?.overlapsSkipped ?? 0,
+        };
+      }),
+    }));
+
+    api.get<{ Querystring: { check?: string; limit?: number } }>('/api/v1/results', { schema: { querystring: ResultsQuery } }, async (req) => {
+      const { check, limit = 100 } = req.query;
+      if (check !== undefined && !checks.has(check)) throw new CollectorError('CH_CHECK_NOT_FOUND', `check: no check "${check}"`);
+      return { results: deps.store.recent(limit, check) };
+    });
+
+    api.post<{ Params: { id: string } }>('/api/v1/checks/:id/run', { schema: { params: CheckParams }, config: ADMIN_ONLY }, async (req) => {
+      if (!deps.runs) throw new CollectorError('CH_RUNNER_UNAVAILABLE', 'this process runs no probes');
+      if (!checks.has(req.params.id)) throw new CollectorError('CH_CHECK_NOT_FOUND', `id: no check "${req.params.id}"`);
+      try {
+        return await deps.runs.runNow(req.params.id);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'CH_CHECK_BUSY') throw new CollectorError('CH_CHECK_BUSY', (err as Error).message);
+        if (code === 'CH_SCHEDULER_STOPPED') throw new CollectorError('CH_RUNNER_UNAVAILABLE', (err as Error).message);
+        throw err;
+      }
+    });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_req, reply) => {
-    const reasons = deps.notReadyReasons();
-    return reply.code(reasons.length === 0 ? 200 : 503).send({ ready: reasons.length === 0, reasons });
-  });
-
-  app.get('/api/v1/checks', async () => ({
-    checks: deps.config.checks.map((check) => {
-      const summary = deps.store.summary(check.id);
-      const run = deps.runs?.runState(check.id);
-      const last = summary.lastResult;
-      return {
-        id: check.id,
-        channel: check.channel,
-        transaction: check.transaction,
-        tier: check.tier,
-        location: deps.config.service.location,
-        schedule: check.schedule.kind === 'interval' ? { interval: `${check.schedule.intervalMs / 1000}s` } : { cron: check.schedule.expression },
-        timeoutMs: check.timeoutMs,
-        state: last === null ? 'unknown' : last.ok ? 'ok' : 'failing',
-        consecutiveFailures: summary.consecutiveFailures,
-        lastSuccessAt: summary.lastSuccessAt === null ? null : new Date(summary.lastSuccessAt).toISOString(),
-        lastResult: last && {
-          id: last.id,
-          ok: last.ok,
-          at: new Date(last.startedAt).toISOString(),
-          durationMs: Math.round(last.durationMs),
-          reason: last.reason,
-          failedStep: last.failedStep,
-          detail: last.detail,
-          cleanupFailed: last.cleanupFailed,
-        },
-        running: run?.running ?? false,
-        nextRunAt: run?.nextRunAt ? new Date(run.nextRunAt).toISOString() : null,
-        overlapsSkipped: run?.overlapsSkipped ?? 0,
-      };
-    }),
-  }));
-
-  app.get<{ Querystring: { check?: string; limit?: number } }>('/api/v1/results', { schema: { querystring: ResultsQuery } }, async (req) => {
-    const { check, limit = 100 } = req.query;
-    if (check !== undefined && !checks.has(check)) throw new CollectorError('CH_CHECK_NOT_FOUND', `check: no check "${check}"`);
-    return { results: deps.store.recent(limit, check) };
-  });
-
-  app.post<{ Params: { id: string } }>('/api/v1/checks/:id/run', { schema: { params: CheckParams } }, async (req) => {
-    requireToken(req, deps.adminToken);
-    if (!deps.runs) throw new CollectorError('CH_RUNNER_UNAVAILABLE', 'this process runs no probes');
-    if (!checks.has(req.params.id)) throw new CollectorError('CH_CHECK_NOT_FOUND', `id: no check "${req.params.id}"`);
-    try {
-      return await deps.runs.runNow(req.params.id);
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code === 'CH_CHECK_BUSY') throw new CollectorError('CH_CHECK_BUSY', (err as Error).message);
-      if (code === 'CH_SCHEDULER_STOPPED') throw new CollectorError('CH_RUNNER_UNAVAILABLE', (err as Error).message);
-      throw err;
-    }
-  });
-
-  if (deps.journal) void app.register(journalApi, { journal: deps.journal, authorize: (req) => requireToken(req, deps.adminToken) });
+  if (deps.journal) void app.register(journalApi, { journal: deps.journal });
 
   return app;
 }
@@ -140,7 +161,7 @@ function sendError(reply: FastifyReply, code: keyof typeof CollectorErrors, mess
   return reply.code(CollectorErrors[code].status).send({ error: { code, message } });
 }
 
-/** Constant-time bearer check; used by every endpoint that changes something. */
+/** Constant-time bearer check: the admin hook above and the ingest door use it. */
 export function requireToken(req: FastifyRequest, expected: string | null): void {
   if (expected === null) return;
   const header = req.headers.authorization ?? '';

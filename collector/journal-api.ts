@@ -2,7 +2,8 @@
 // latest finished ones), subscriber numbers masked; POST /api/v1/journal/:runId/resolve: a human
 // records that a flagged run was compensated by hand. The journal comes in as an interface, so
 // the collector does not depend on how it is stored.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { ADMIN_ONLY } from '../config/admin-routes.js';
 import Type from 'typebox';
 
 export interface JournalEntryView {
@@ -32,8 +33,6 @@ export interface JournalSource {
 
 export interface JournalApiOptions {
   journal: JournalSource;
-  /** Throws when the request may not change anything (the collector's bearer check). */
-  authorize: (req: FastifyRequest) => void;
 }
 
 const ListQuery = Type.Object(
@@ -72,7 +71,7 @@ function view(e: JournalEntryView) {
   };
 }
 
-export const journalApi: FastifyPluginAsync<JournalApiOptions> = async (app, { journal, authorize }) => {
+export const journalApi: FastifyPluginAsync<JournalApiOptions> = async (app, { journal }) => {
   // The journal's own errors carry their code and status (journal/errors.ts); anything else is
   // the collector's to answer.
   app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, _req, reply) => {
@@ -89,9 +88,9 @@ export const journalApi: FastifyPluginAsync<JournalApiOptions> = async (app, { j
 
   app.post<{ Params: { runId: string }; Body: { note: string } }>(
     '/api/v1/journal/:runId/resolve',
-    { schema: { params: RunParams, body: ResolveBody } },
+    // The admin token is checked by the collector's hook before the id or body is validated.
+    { schema: { params: RunParams, body: ResolveBody }, config: ADMIN_ONLY },
     async (req) => {
-      authorize(req);
       return view(journal.resolve(req.params.runId, req.body.note));
     },
   );

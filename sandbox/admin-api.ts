@@ -1,8 +1,11 @@
 // The sandbox's own controls: inject and clear faults, and look at the test accounts. Answers are
 // plain JSON (not the channel envelope) and errors carry CH_SANDBOX_ codes from errors.ts.
+// Routes that change faults are marked ADMIN_ONLY: `run` with service.adminToken refuses them
+// without it; the standalone sandbox has no token and leaves them open.
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { ADMIN_ONLY } from '../config/admin-routes.js';
 import { SandboxError } from './errors.js';
 import { FAULT_DEFAULTS, faultView, type FaultRequest } from './faults.js';
 import { RequestInvalid } from './request-validation.js';
@@ -41,7 +44,7 @@ export const adminApi: FastifyPluginAsync<{ state: SandboxState }> = async (plug
     throw err;
   });
 
-  app.post('/faults', { schema: { body: FaultBody } }, async (request, reply) => {
+  app.post('/faults', { schema: { body: FaultBody }, config: ADMIN_ONLY }, async (request, reply) => {
     const fault = faults.add(request.body as FaultRequest);
     request.log.info({ fault: fault.id, scope: fault.scope, mode: fault.mode }, 'sandbox fault injected');
     return reply.code(201).send(faultView(fault));
@@ -49,13 +52,13 @@ export const adminApi: FastifyPluginAsync<{ state: SandboxState }> = async (plug
 
   app.get('/faults', async () => faults.active().map(faultView));
 
-  app.delete('/faults', async (request) => {
+  app.delete('/faults', { config: ADMIN_ONLY }, async (request) => {
     const removed = faults.clear();
     request.log.info({ removed }, 'sandbox faults cleared');
     return { removed };
   });
 
-  app.delete('/faults/:id', { schema: { params: FaultIdParams } }, async (request) => {
+  app.delete('/faults/:id', { schema: { params: FaultIdParams }, config: ADMIN_ONLY }, async (request) => {
     const { id } = request.params;
     if (!faults.remove(id)) throw new SandboxError('CH_SANDBOX_FAULT_NOT_FOUND', [{ path: 'id', message: `no active fault "${id}"` }]);
     return { id, removed: true };

@@ -1,6 +1,7 @@
 // `channel-health run` as a user starts it: the shipped config, then a fast copy of it, against
 // the embedded sandbox with injected faults. Real process, real sockets, loopback only.
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -164,4 +165,75 @@ describe('run with an admin token', () => {
     expect(run.status).toBe(200);
     expect(((await run.json()) as ProbeResult).ok).toBe(true);
   }, 30_000);
+
+  // The issue-13 bypass: the router decodes and the old check compared the raw prefix. Sent
+  // with node:http so the path reaches the server byte for byte (fetch would normalise it).
+  it('refuses every spelling of every protected path without the token, and changes nothing', async () => {
+    const port = Number(new URL(svc.url).port);
+    const faultBody = JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 5 });
+    const protectedRoutes: Array<{ method: string; path: string; body?: string }> = [
+      { method: 'POST', path: '/sandbox/faults', body: faultBody },
+      { method: 'DELETE', path: '/sandbox/faults' },
+      { method: 'DELETE', path: '/sandbox/faults/f123' },
+      { method: 'POST', path: '/api/v1/checks/web.balance_query/run' },
+      { method: 'POST', path: '/api/v1/journal/nosuchrun00/resolve', body: JSON.stringify({ note: 'by hand' }) },
+    ];
+    const refusals: string[] = [];
+    for (const route of protectedRoutes) {
+      for (const path of spellings(route.path)) {
+        const res = await rawRequest(port, route.method, path, route.body);
+        if (res.status !== 401 || !res.body.includes('"CH_UNAUTHORIZED"')) refusals.push(`${route.method} ${path} → ${res.status} ${res.body.slice(0, 120)}`);
+      }
+    }
+    expect(refusals).toEqual([]);
+    expect(await (await fetch(`${svc.url}/sandbox/faults`)).json()).toEqual([]);
+    const journal = (await (await fetch(`${svc.url}/api/v1/journal?finished=true`)).json()) as { entries: Array<{ state: string }> };
+    expect(journal.entries.filter((e) => e.state === 'resolved')).toEqual([]);
+
+    // With the token, a spelling the router maps to the route does what the route does.
+    const auth = { authorization: 'Bearer e2e-admin-token' };
+    expect((await rawRequest(port, 'POST', '/sandbox/%66aults', faultBody, auth)).status).toBe(201);
+    expect(((await (await fetch(`${svc.url}/sandbox/faults`)).json()) as unknown[]).length).toBe(1);
+    expect((await rawRequest(port, 'DELETE', '/%73andbox/faults', undefined, auth)).status).toBe(200);
+    expect(await (await fetch(`${svc.url}/sandbox/faults`)).json()).toEqual([]);
+  }, 30_000);
 });
+
+/** The ways a client can spell one path: percent-encoded, doubled or trailing slashes, case, dot segments. */
+function spellings(canonical: string): string[] {
+  const segments = canonical.split('/').slice(1);
+  const encodeFirst = (s: string) => `%${s.charCodeAt(0).toString(16)}${s.slice(1)}`;
+  const encodeAll = (s: string) => [...s].map((c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).join('');
+  const out = new Set<string>([canonical, `${canonical}?x=1`]);
+  segments.forEach((_, i) => {
+    const at = (f: (s: string) => string) => `/${segments.map((s, j) => (j === i ? f(s) : s)).join('/')}`;
+    out.add(at(encodeFirst));
+    out.add(at(encodeAll));
+    out.add(at((s) => s.toUpperCase()));
+    out.add(at((s) => s[0]!.toUpperCase() + s.slice(1)));
+    out.add(at((s) => `/${s}`));
+    out.add(at((s) => `x/../${s}`));
+    out.add(at((s) => `x/%2e%2e/${s}`));
+    out.add(at((s) => `./${s}`));
+  });
+  out.add(`${canonical}/`);
+  out.add(`/${canonical}`);
+  out.add(canonical.replaceAll('/', '//'));
+  out.add(`/${segments.join('%2F')}`);
+  out.add(`/${segments.map(encodeAll).join('/')}`);
+  return [...out];
+}
+
+function rawRequest(port: number, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method, path, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, timeout: 5000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 5 s`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}

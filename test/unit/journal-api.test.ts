@@ -96,6 +96,12 @@ describe('POST /api/v1/journal/:runId/resolve', () => {
       a.inject({ method: 'POST', url: `/api/v1/journal/${runId}/resolve`, payload: body as object, headers: token ? { authorization: `Bearer ${token}` } : {} });
     expect((await post('apirun00010', { note: 'refunded at the counter' })).statusCode).toBe(401);
     expect(journal.get('apirun00010')?.state).toBe('intended');
+    // The token comes before the id and body are validated: without it, nothing about them is told.
+    for (const [runId, body] of [['x', { note: 'ok' }], ['apirun00010', { note: '' }], ['bad id!!!!', {}]] as const) {
+      const refused = await post(encodeURIComponent(runId), body);
+      expect(refused.statusCode, runId).toBe(401);
+      expect(refused.json()).toMatchObject({ error: { code: 'CH_UNAUTHORIZED' } });
+    }
     const bad = await post('apirun00010', { note: '' }, 's3cret-token');
     expect(bad.statusCode).toBe(400);
     expect((await post('apirun00010', { note: 'x', extra: 1 }, 's3cret-token')).statusCode).toBe(400);
