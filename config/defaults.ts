@@ -31,3 +31,18 @@ export const CONFIG_DEFAULTS = Object.freeze({
   ingest: Object.freeze({ maxBatch: 1000, maxBodyBytes: 1024 * 1024, stateDir: '.channel-health/collector', dedupeWindow: '7d' }),
   agent: Object.freeze({ listen: '127.0.0.1:9472', spoolDir: '.channel-health/agent', batchSize: 200, maxBackoff: '30s' }),
 });
+
+/**
+ * A default as the schema's descriptions show it, e.g. `3 by default`, `15m, 1h, 6h by default`:
+ * the descriptions interpolate CONFIG_DEFAULTS through this, so docs/config.md cannot drift from it.
+ */
+export function byDefault(value: unknown): string {
+  return `${shownDefault(value)} by default`;
+}
+
+export function shownDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.map(shownDefault).join(', ');
+  if (typeof value === 'number' && value !== 0 && Math.abs(value) < 0.001) return value.toExponential();
+  if (value !== null && typeof value === 'object') return Object.entries(value).map(([k, v]) => `${k}→${shownDefault(v)}`).join(', ');
+  return String(value);
+}

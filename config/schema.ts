@@ -1,6 +1,7 @@
 // The config file's schema. Descriptions here are the user documentation of each field
 // (docs/config.md is generated from them), so they say what a NOC engineer needs to know.
 import Type, { type Static } from 'typebox';
+import { byDefault, CONFIG_DEFAULTS as D } from './defaults.js';
 import { ID_PATTERN } from './paths.js';
 
 const Id = (description: string) =>
@@ -121,7 +122,7 @@ const StepSchema = Type.Object(
     ),
     request: Type.Object(
       {
-        method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { description: 'HTTP method; GET by default.' })),
+        method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { description: `HTTP method; ${byDefault(D.method)}.` })),
         url: Type.String({ minLength: 1, description: 'URL template, e.g. {{channel.baseUrl}}/balance.' }),
         headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'Header templates.' })),
         json: Type.Optional(Type.Unknown({ description: 'JSON body; every string inside is a template.' })),
@@ -135,7 +136,7 @@ const StepSchema = Type.Object(
     assert: Type.Optional(
       Type.Object(
         {
-          status: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, description: 'Accepted HTTP statuses; 2xx by default.' })),
+          status: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, description: `Accepted HTTP statuses; ${byDefault(D.stepStatus)}.` })),
           businessCode: Type.Optional(Type.Boolean({ description: 'Check the channel\'s business result code (default true when the channel defines one).' })),
           maxLatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Fail the step when it takes longer than this.' })),
           json: Type.Optional(Type.Array(JsonAssertionSchema)),
@@ -148,9 +149,11 @@ const StepSchema = Type.Object(
 );
 
 const ScheduleFields = {
-  interval: Type.Optional(Duration('Run every this long, aligned to the wall clock with a per-check offset. Must divide a minute, an hour or a day.')),
+  interval: Type.Optional(
+    Duration(`Run every this long, aligned to the wall clock with a per-check offset (${byDefault(D.interval)}). Must divide a minute, an hour or a day.`),
+  ),
   cron: Type.Optional(Type.String({ description: 'Six-field cron expression with seconds (node-cron syntax); instead of interval.' })),
-  timeout: Type.Optional(Duration('Bound on one whole run of the check, all steps included.')),
+  timeout: Type.Optional(Duration(`Bound on one whole run of the check, all steps included (${byDefault(D.timeout)}).`)),
   accountPool: Type.Optional(Id('Test-account pool the check leases an account from (a key of `accounts`).')),
 };
 
@@ -208,31 +211,31 @@ const Severity = (description: string) => Type.Optional(Id(description));
 
 const AlertingSchema = Type.Object(
   {
-    sloWindow: Type.Optional(Duration('Window over which the error budget is counted; 30d by default.')),
+    sloWindow: Type.Optional(Duration(`Window over which the error budget is counted; ${byDefault(D.alerting.sloWindow)}.`)),
     hardDownConsecutive: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100, description: 'Probe runs failed in a row on one channel that make a transaction hard down (3 by default): pages for core, warns for non-core. A tier may set its own (tiers.<id>.hardDownConsecutive).' }),
+      Type.Integer({ minimum: 1, maximum: 100, description: `Probe runs failed in a row on one channel that make a transaction hard down (${byDefault(D.alerting.hardDownConsecutive)}): pages for core, warns for non-core. A tier may set its own (tiers.<id>.hardDownConsecutive).` }),
     ),
     falseAlarmProbability: Type.Optional(
       Type.Number({
         exclusiveMinimum: 0,
         maximum: 0.01,
-        description: 'Bound on the probability that a channel exactly at its objective reaches a synthetic failure threshold in one evidence window (1e-4 by default). Thresholds are computed from it per check.',
+        description: `Bound on the probability that a channel exactly at its objective reaches a synthetic failure threshold in one evidence window (${byDefault(D.alerting.falseAlarmProbability)}). Thresholds are computed from it per check.`,
       }),
     ),
-    minimumFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Fewest failed probes in a window that may alert, whatever the statistics allow (3 by default).' })),
+    minimumFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Fewest failed probes in a window that may alert, whatever the statistics allow (${byDefault(D.alerting.minimumFailures)}).` })),
     evidenceWindows: Type.Optional(
-      Type.Array(Duration('Window over which failed probes are counted.'), { minItems: 1, maxItems: 6, description: 'Windows in which failed probes are counted against their thresholds (15m, 1h, 6h by default).' }),
+      Type.Array(Duration('Window over which failed probes are counted.'), { minItems: 1, maxItems: 6, description: `Windows in which failed probes are counted against their thresholds (${byDefault(D.alerting.evidenceWindows)}).` }),
     ),
     pageTiers: Type.Optional(
       Type.Array(Id('Tier id (a key of `tiers`).'), { description: 'Tiers whose hard-down transactions page on-call; the others warn the NOC. The tier(s) with the highest objective by default.' }),
     ),
-    recoveryWindow: Type.Optional(Duration('A spreading page stays up while the backend\'s probes had a failure within this window, and resolves once they had none (5m by default).')),
-    notReportingPeriods: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, description: 'Periods without a finished run after which a check counts as stopped (3 by default).' })),
+    recoveryWindow: Type.Optional(Duration(`A spreading page stays up while the backend's probes had a failure within this window, and resolves once they had none (${byDefault(D.alerting.recoveryWindow)}).`)),
+    notReportingPeriods: Type.Optional(Type.Integer({ minimum: 2, maximum: 100, description: `Periods without a finished run after which a check counts as stopped (${byDefault(D.alerting.notReportingPeriods)}).` })),
     burnRate: Type.Optional(
       Type.Object(
         {
-          minimumEvents: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest real events in the long window for a burn-rate alert to fire (100 by default): a quiet hour cannot page.' })),
-          minimumFailures: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest failed real events in the long window for a burn-rate alert to fire (3 by default).' })),
+          minimumEvents: Type.Optional(Type.Integer({ minimum: 1, description: `Fewest real events in the long window for a burn-rate alert to fire (${byDefault(D.alerting.burnRate.minimumEvents)}): a quiet hour cannot page.` })),
+          minimumFailures: Type.Optional(Type.Integer({ minimum: 1, description: `Fewest failed real events in the long window for a burn-rate alert to fire (${byDefault(D.alerting.burnRate.minimumFailures)}).` })),
         },
         { additionalProperties: false },
       ),
@@ -240,14 +243,17 @@ const AlertingSchema = Type.Object(
     latency: Type.Optional(
       Type.Object(
         {
-          window: Type.Optional(Duration('Window of the p95 probe latency compared with the transaction\'s latencyThresholdMs (1h by default: a p95 of 60 runs moves with 3 slow ones).')),
-          for: Type.Optional(Duration('How long the p95 must stay above the threshold before the NOC is warned (5m by default).')),
-          minimumRuns: Type.Optional(Type.Integer({ minimum: 1, description: 'Fewest probe runs in the window for a p95 to count (20 by default: with fewer, a p95 is the slowest run, and one outlier of a healthy tail would warn).' })),
+          window: Type.Optional(Duration(
+              `Window of the p95 probe latency compared with the transaction's latencyThresholdMs (${byDefault(D.alerting.latency.window)}: a p95 of 60 runs moves with 3 slow ones).`,
+            ),
+          ),
+          for: Type.Optional(Duration(`How long the p95 must stay above the threshold before the NOC is warned (${byDefault(D.alerting.latency.for)}).`)),
+          minimumRuns: Type.Optional(Type.Integer({ minimum: 1, description: `Fewest probe runs in the window for a p95 to count (${byDefault(D.alerting.latency.minimumRuns)}: with fewer, a p95 is the slowest run, and one outlier of a healthy tail would warn).` })),
         },
         { additionalProperties: false },
       ),
     ),
-    scrapeJob: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', description: 'Prometheus job name that scrapes channel-health (for the target-down alert); channel-health by default.' })),
+    scrapeJob: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', description: `Prometheus job name that scrapes channel-health (for the target-down alert); ${byDefault(D.alerting.scrapeJob)}.` })),
     runbookUrl: Type.Optional(Type.String({ minLength: 1, description: 'Absolute URL of docs/alerting.md as published; alerts link to its sections. <service.publicUrl>/docs/alerting.md by default.' })),
     routes: Type.Optional(
       Type.Object(
@@ -257,17 +263,17 @@ const AlertingSchema = Type.Object(
           ticket: Severity('Receiver for severity ticket: the weekly review.'),
           watchdog: Severity('Receiver of the always-firing Watchdog alert (a dead man\'s switch outside this stack).'),
         },
-        { additionalProperties: false, description: 'Which receiver gets each severity. By default page→oncall, warning→noc, ticket→review, watchdog→deadman, where those receivers exist.' },
+        { additionalProperties: false, description: `Which receiver gets each severity; ${byDefault(D.alerting.routes)}, where those receivers exist.` },
       ),
     ),
     alertmanager: Type.Optional(
       Type.Object(
         {
-          groupWait: Type.Optional(Duration('Alertmanager group_wait (30s by default).')),
-          groupInterval: Type.Optional(Duration('Alertmanager group_interval (5m by default).')),
-          repeatInterval: Type.Optional(Duration('Alertmanager repeat_interval (4h by default).')),
+          groupWait: Type.Optional(Duration(`Alertmanager group_wait (${byDefault(D.alerting.alertmanager.groupWait)}).`)),
+          groupInterval: Type.Optional(Duration(`Alertmanager group_interval (${byDefault(D.alerting.alertmanager.groupInterval)}).`)),
+          repeatInterval: Type.Optional(Duration(`Alertmanager repeat_interval (${byDefault(D.alerting.alertmanager.repeatInterval)}).`)),
           secretsDir: Type.Optional(
-            Type.String({ minLength: 1, description: 'Folder where Alertmanager finds a file per secret named by an `{ env: NAME }` token reference (/etc/alertmanager/secrets by default).' }),
+            Type.String({ minLength: 1, description: `Folder where Alertmanager finds a file per secret named by an \`{ env: NAME }\` token reference (${byDefault(D.alerting.alertmanager.secretsDir)}).` }),
           ),
         },
         { additionalProperties: false },
@@ -283,12 +289,12 @@ const IngestSchema = Type.Object(
     allowedLocations: Type.Optional(
       Type.Array(Id('Location id'), { minItems: 1, description: 'Probing locations whose pushed results are accepted; any other location is refused (no new series). `service.location` alone by default.' }),
     ),
-    maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most results or events in one POST (1000 by default); a larger batch is refused whole with 400.' })),
-    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 67108864, description: 'Largest accepted request body in bytes (1048576 by default); a larger one is refused with 413.' })),
+    maxBatch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: `Most results or events in one POST (${byDefault(D.ingest.maxBatch)}); a larger batch is refused whole with 400.` })),
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 67108864, description: `Largest accepted request body in bytes (${byDefault(D.ingest.maxBodyBytes)}); a larger one is refused with 413.` })),
     stateDir: Type.Optional(
-      Type.String({ minLength: 1, description: 'Folder of the collector\'s durable state (accepted ids and counter values), relative to the config file; .channel-health/collector by default.' }),
+      Type.String({ minLength: 1, description: `Folder of the collector's durable state (accepted ids and counter values), relative to the config file; ${byDefault(D.ingest.stateDir)}.` }),
     ),
-    dedupeWindow: Type.Optional(Duration('How long an accepted result or event id is remembered (7d by default); results older than this are refused, so none can be counted twice.')),
+    dedupeWindow: Type.Optional(Duration(`How long an accepted result or event id is remembered (${byDefault(D.ingest.dedupeWindow)}); results older than this are refused, so none can be counted twice.`)),
   },
   {
     additionalProperties: false,
@@ -302,12 +308,12 @@ const AgentSchema = Type.Object(
       Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'Base URLs of the collectors every result is pushed to (each acknowledges separately); `--collector` overrides.' }),
     ),
     token: Type.Optional(SecretRefSchema),
-    listen: Type.Optional(Type.String({ description: 'HOST:PORT of the agent\'s own /metrics, /healthz and /readyz; 127.0.0.1:9472 by default.' })),
+    listen: Type.Optional(Type.String({ description: `HOST:PORT of the agent's own /metrics, /healthz and /readyz; ${byDefault(D.agent.listen)}.` })),
     spoolDir: Type.Optional(
-      Type.String({ minLength: 1, description: 'Folder of the spool where results wait until every collector acknowledged them, relative to the config file; .channel-health/agent by default.' }),
+      Type.String({ minLength: 1, description: `Folder of the spool where results wait until every collector acknowledged them, relative to the config file; ${byDefault(D.agent.spoolDir)}.` }),
     ),
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Most results in one push (200 by default); halved while a collector says the batch is too large.' })),
-    maxBackoff: Type.Optional(Duration('Longest wait between retries of a failed push (30s by default); waits grow exponentially with jitter up to it.')),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: `Most results in one push (${byDefault(D.agent.batchSize)}); halved while a collector says the batch is too large.` })),
+    maxBackoff: Type.Optional(Duration(`Longest wait between retries of a failed push (${byDefault(D.agent.maxBackoff)}); waits grow exponentially with jitter up to it.`)),
   },
   { additionalProperties: false, description: '`channel-health agent`: where it pushes results and how it spools them. See docs/agents.md.' },
 );
@@ -318,11 +324,11 @@ const JournalSchema = Type.Object(
       Type.String({
         minLength: 1,
         description:
-          'SQLite file of the probe journal, relative to the config file; .channel-health/journal.sqlite by default, or memory only when every money-moving check targets the embedded sandbox (whose balances die with the process).',
+          `SQLite file of the probe journal, relative to the config file; ${byDefault(D.journal.path)}, or memory only when every money-moving check targets the embedded sandbox (whose balances die with the process).`,
       }),
     ),
-    reconcileInterval: Type.Optional(Duration('How often unfinished journal entries are reconciled while running (1m by default); they are also reconciled at start.')),
-    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'Failed compensation attempts after which an entry is flagged for a human (5 by default); it is still retried.' })),
+    reconcileInterval: Type.Optional(Duration(`How often unfinished journal entries are reconciled while running (${byDefault(D.journal.reconcileInterval)}); they are also reconciled at start.`)),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Failed compensation attempts after which an entry is flagged for a human (${byDefault(D.journal.maxAttempts)}); it is still retried.` })),
   },
   { additionalProperties: false, description: 'The probe journal of money-moving runs (intended → done → compensated); see docs/safety.md.' },
 );
@@ -330,13 +336,13 @@ const JournalSchema = Type.Object(
 const BreakerSchema = Type.Object(
   {
     openAfter: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 1000, description: 'Failed runs in a row (reason other than internal) that open a check\'s circuit breaker (5 by default).' }),
+      Type.Integer({ minimum: 1, maximum: 1000, description: `Failed runs in a row (reason other than internal) that open a check's circuit breaker (${byDefault(D.breaker.openAfter)}).` }),
     ),
     maxBackoff: Type.Optional(
       Type.Integer({
         minimum: 2,
         maximum: 1024,
-        description: 'While open, one scheduled firing in k runs as a trial; k starts at 2 and doubles after each failed trial up to this (8 by default).',
+        description: `While open, one scheduled firing in k runs as a trial; k starts at 2 and doubles after each failed trial up to this (${byDefault(D.breaker.maxBackoff)}).`,
       }),
     ),
   },
@@ -348,13 +354,13 @@ export const ConfigSchema = Type.Object(
     version: Type.Literal(1, { description: 'Config format version.' }),
     service: Type.Object(
       {
-        listen: Type.Optional(Type.String({ description: 'HOST:PORT the collector listens on; 127.0.0.1:9470 by default.' })),
-        location: Type.Optional(Id('Where this process probes from; the `location` label.')),
+        listen: Type.Optional(Type.String({ description: `HOST:PORT the collector listens on; ${byDefault(D.listen)}.` })),
+        location: Type.Optional(Id(`Where this process probes from; the \`location\` label (${byDefault(D.location)}).`)),
         adminToken: Type.Optional(SecretRefSchema),
-        sandbox: Type.Optional(Type.Boolean({ description: 'Serve the built-in sandbox under /sandbox/ on the service port.' })),
-        concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: 'Most checks running at once in this process.' })),
-        resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: 'Recent results kept in memory for the API.' })),
-        publicUrl: Type.Optional(Type.String({ description: 'Base URL of Grafana/runbooks used in alert links.' })),
+        sandbox: Type.Optional(Type.Boolean({ description: `Serve the built-in sandbox under /sandbox/ on the service port (${byDefault(D.sandbox)}).` })),
+        concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: `Most checks running at once in this process (${byDefault(D.concurrency)}).` })),
+        resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: `Recent results kept in memory for the API (${byDefault(D.resultsRetained)}).` })),
+        publicUrl: Type.Optional(Type.String({ description: `Base URL of Grafana/runbooks used in alert links (${byDefault(D.publicUrl)}).` })),
         utcOffset: Type.Optional(
           Type.String({
             description:
