@@ -1,6 +1,7 @@
 // Asks Prometheus for the period and the one before it, and turns the answers into a Report.
 // All I/O goes through the injected client; the figures themselves come from figures.ts.
 import { formatUtcOffset, type Config } from '../config/index.js';
+import { basisFigures, disagreement, DISAGREEMENT_METHOD, successSummary } from './bases.js';
 import { ReportError } from './errors.js';
 import {
   addOutcomes,
@@ -84,7 +85,7 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
 
   const { rows, transactions } = successRows(order, current, before, objectives);
   if (rows.some((r) => r.basis === 'real') && rows.some((r) => r.basis === 'probe')) {
-    notes.push('Success is measured on real transactions where a channel reported them, and on probe runs elsewhere (see the basis column).');
+    notes.push('Both bases are shown side by side; the week-over-week comparison and the headline basis are real transactions where a channel reported them, probe runs elsewhere.');
   }
 
   progress('probe latency quantiles');
@@ -130,7 +131,7 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
     previousPeriod: periodInfo(previous),
     loadBasis,
     notes,
-    success: { transactions, rows },
+    success: { summary: successSummary(transactions, rows), disagreementMethod: DISAGREEMENT_METHOD, transactions, rows },
     failures: {
       real: reasonRows(current.real, before.real),
       probe: reasonRows(current.probe, before.probe),
@@ -277,6 +278,7 @@ function successRow(transaction: string, channel: string | null, tier: string, o
   const prevBasis: Basis = prevReal.total > 0 ? 'real' : 'probe';
   const prevChosen = prevBasis === 'real' ? prevReal : prevProbe;
   const prevRatio = successFigures(prevChosen.total, prevChosen.failures, null).successRatio;
+  const bases = { probe: basisFigures(probe, objective), real: basisFigures(real, objective) };
   return {
     transaction,
     channel,
@@ -289,6 +291,8 @@ function successRow(transaction: string, channel: string | null, tier: string, o
     topReason: topReason(chosen.byReason),
     real,
     probe,
+    bases,
+    disagreement: disagreement(bases.probe, bases.real),
     previous: prevChosen.total > 0 ? { basis: prevBasis, total: prevChosen.total, failures: prevChosen.failures, successRatio: prevRatio } : null,
     changePoints: figures.successRatio !== null && prevRatio !== null ? round((figures.successRatio - prevRatio) * 100, 6) : null,
   };

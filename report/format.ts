@@ -1,4 +1,5 @@
 // How figures read in the HTML and Markdown: one place, so both say the same thing the same way.
+import type { Disagreement } from './model.js';
 import { formatLocal } from './period.js';
 
 export const MISSING = '—';
@@ -70,4 +71,10 @@ export function verdict(v: keyof typeof VERDICT_TEXT): string {
 
 export function basis(b: 'real' | 'probe'): string {
   return b === 'real' ? 'real' : 'probes';
+}
+
+/** Which basis looks worse and how: `probes worse: verdicts differ`. */
+export function agreement(d: Disagreement | null): string {
+  if (d === null) return 'agree';
+  return `${basis(d.worse)} worse: ${d.kind === 'verdicts' ? 'verdicts differ' : 'far apart'}`;
 }

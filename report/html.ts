@@ -3,7 +3,7 @@
 import * as f from './format.js';
 import type { Report } from './model.js';
 import { escapeXml, hbarChart, lineChart, PALETTE, timelineChart } from './svg.js';
-import { alertTable, codeTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, disagreementTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -23,6 +23,8 @@ th.text, td.text { text-align: left; }
 th { background: #f0f0f0; }
 tr.missed td { background: #fdecea; } tr.missed td.verdict { color: #b00020; font-weight: 600; }
 tr.met td.verdict { color: #007a4d; } tr.total td { font-weight: 600; }
+td.verdict.v-missed { color: #b00020; font-weight: 600; } td.verdict.v-met { color: #007a4d; font-weight: 400; }
+td.wrap { white-space: normal; min-width: 260px; }
 .method { color: #555; font-size: 12.5px; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print { body { margin: 0; max-width: none; } section { break-inside: avoid-page; } .summary, .notes { break-inside: avoid; } }
@@ -71,12 +73,16 @@ function section(id: string, heading: string, ...parts: string[]): string {
 }
 
 function table(t: Table): string {
-  const cls = (h: string) => (h === 'verdict' ? ' class="text verdict"' : isTextColumn(h) ? ' class="text"' : '');
+  const cls = (h: string, cell: string) => {
+    if (h === 'verdict' || h.endsWith(' verdict')) return ` class="text verdict${cell === 'MISSED' ? ' v-missed' : cell === 'met' ? ' v-met' : ''}"`;
+    if (h === 'usually means') return ' class="text wrap"';
+    return isTextColumn(h) ? ' class="text"' : '';
+  };
   const head = t.head.map((h) => `<th${isTextColumn(h) ? ' class="text"' : ''}>${escapeXml(h)}</th>`).join('');
   const rows = t.rows
     .map((cells, ri) => {
       const rowClass = t.classes?.[ri];
-      const tds = cells.map((c, i) => `<td${cls(t.head[i] ?? '')}>${escapeXml(c)}</td>`).join('');
+      const tds = cells.map((c, i) => `<td${cls(t.head[i] ?? '', c)}>${escapeXml(c)}</td>`).join('');
       return `<tr${rowClass ? ` class="${escapeXml(rowClass)}"` : ''}>${tds}</tr>`;
     })
     .join('\n');
@@ -87,23 +93,27 @@ const para = (text: string, cls = 'method') => `<p class="${cls}">${escapeXml(te
 
 function successSection(r: Report): string {
   const chart = hbarChart({
-    title: 'Error budget spent per transaction',
-    series: ['budget spent'],
-    groups: r.success.transactions.map((t) => ({ label: `${t.transaction} (${t.tier})`, values: [t.budgetSpent] })),
+    title: 'Error budget spent per transaction, probes and real transactions',
+    series: ['probes', 'real transactions'],
+    groups: r.success.transactions.map((t) => ({ label: `${t.transaction} (${t.tier})`, values: [t.bases.probe.budgetSpent, t.bases.real.budgetSpent] })),
     format: (v) => f.budget(v),
     reference: { value: 1, label: 'whole budget' },
     cap: 3,
     empty: 'no transactions with an objective and volume',
   });
+  const split = disagreementTable(r);
   return section(
     'success',
     'Success against objective',
     chart,
-    para('Budget spent = failures ÷ failures the objective allows for the volume (volume × (1 − objective)); over 100% means the objective was missed. Bars are cut at 300%.'),
+    para('Each basis is judged on its own: probe runs (synthetic checks) and real customer transactions. Budget spent = failures ÷ failures the objective allows for the volume (volume × (1 − objective)); over 100% means the objective was missed. Bars are cut at 300%.'),
     '<h3>By transaction, all channels</h3>',
     table(successTable(r.success.transactions, false)),
     '<h3>By transaction and channel</h3>',
     table(successTable(r.success.rows, true)),
+    '<h3 id="disagreements">Where probes and real traffic disagree</h3>',
+    split.rows.length ? table(split) : para('Nowhere: on every transaction and channel with both bases, probes and real traffic tell the same story.', ''),
+    para(r.success.disagreementMethod),
   );
 }
 

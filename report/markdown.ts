@@ -1,7 +1,7 @@
 // The Markdown summary for the meeting notes: the same figures as the HTML, without the charts.
 import * as f from './format.js';
 import type { Report } from './model.js';
-import { alertTable, codeTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, disagreementTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 function table(t: Table): string {
   if (t.rows.length === 0) return '_none_';
@@ -28,11 +28,19 @@ export function renderMarkdown(report: Report): string {
   out.push(
     '## Success against objective',
     '',
+    'Each basis is judged on its own: probe runs (synthetic checks) and real customer transactions.',
+    '',
     table(successTable(report.success.transactions, false)),
     '',
     '### By transaction and channel',
     '',
     table(successTable(report.success.rows, true)),
+    '',
+    '### Where probes and real traffic disagree',
+    '',
+    disagreementTable(report).rows.length ? table(disagreementTable(report)) : '_Nowhere: on every transaction and channel with both bases, probes and real traffic tell the same story._',
+    '',
+    `_${report.success.disagreementMethod}_`,
     '',
     '## Failure reasons',
     '',

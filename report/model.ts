@@ -1,7 +1,7 @@
 // The report's figures: what the JSON holds and what the HTML and Markdown renderers read.
 // Versioned like every other output others may parse; add fields, never change their meaning.
 
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 /** Where a success figure comes from: real customer transactions, or synthetic probes when there are none. */
 export type Basis = 'real' | 'probe';
@@ -34,6 +34,26 @@ export interface SuccessFigures {
   budgetSpent: number | null;
 }
 
+/** One basis's success on its own: its volume, its verdict against the objective, its budget and top reason. */
+export interface BasisFigures extends SuccessFigures {
+  total: number;
+  failures: number;
+  topReason: string | null;
+}
+
+/**
+ * Probes and real traffic telling different stories about the same transaction (and channel):
+ * `verdicts` when one met the objective and the other missed it, `far_apart` when both missed but
+ * one spent more than a whole budget more than the other and at least twice as much.
+ */
+export interface Disagreement {
+  kind: 'verdicts' | 'far_apart';
+  /** The basis that looks worse. */
+  worse: Basis;
+  /** What such a disagreement usually means, for the review. */
+  meaning: string;
+}
+
 export interface SuccessRow extends SuccessFigures {
   transaction: string;
   /** null on the all-channels row of a transaction. */
@@ -46,9 +66,27 @@ export interface SuccessRow extends SuccessFigures {
   topReason: string | null;
   real: Outcomes;
   probe: Outcomes;
+  /** Both bases side by side, each judged on its own (the headline figures above are `basis`'s). */
+  bases: { probe: BasisFigures; real: BasisFigures };
+  /** null when the bases agree or only one has data. */
+  disagreement: Disagreement | null;
   previous: { basis: Basis; total: number; failures: number; successRatio: number | null } | null;
   /** success − previous success, in percentage points. */
   changePoints: number | null;
+}
+
+export interface VerdictCounts {
+  /** Rows with data and an objective. */
+  judged: number;
+  met: number;
+  missed: number;
+}
+
+/** Misses counted on each basis, for transactions (all channels) and for transaction × channel rows. */
+export interface SuccessSummary {
+  probe: { transactions: VerdictCounts; rows: VerdictCounts };
+  real: { transactions: VerdictCounts; rows: VerdictCounts };
+  disagreements: { transactions: number; rows: number };
 }
 
 export interface ReasonRow {
@@ -164,6 +202,9 @@ export interface Report {
   loadBasis: Basis;
   notes: string[];
   success: {
+    summary: SuccessSummary;
+    /** When probes and real traffic are said to disagree. */
+    disagreementMethod: string;
     /** One row per transaction, all channels together. */
     transactions: SuccessRow[];
     /** One row per transaction and channel. */

@@ -1,7 +1,7 @@
 // The report's tables and summary as plain text cells, shared by the HTML and Markdown renderers
 // so both say exactly the same thing.
 import * as f from './format.js';
-import type { Report, SuccessRow } from './model.js';
+import type { BasisFigures, Report, SuccessRow, VerdictCounts } from './model.js';
 
 export interface Table {
   head: string[];
@@ -12,31 +12,62 @@ export interface Table {
 
 const where = (r: { channel: string | null }) => r.channel ?? 'all channels';
 
-const TEXT_COLUMNS = new Set(['transaction', 'channel', 'tier', 'basis', 'verdict', 'top reason', 'reason', 'alert', 'severity', 'labels', 'status', 'step', 'code', 'meaning', 'channels']);
+const TEXT_COLUMNS = new Set(['transaction', 'channel', 'tier', 'basis', 'bases', 'verdict', 'probe verdict', 'real verdict', 'top reason', 'probe top reason', 'real top reason', 'disagreement', 'usually means', 'reason', 'alert', 'severity', 'labels', 'status', 'step', 'code', 'meaning', 'channels']);
 
 /** Names and words read left-aligned; numbers right-aligned so their digits line up. */
 export function isTextColumn(head: string): boolean {
   return TEXT_COLUMNS.has(head);
 }
 
+/** Both bases side by side: probes, then real transactions, each judged on its own, then whether they agree. */
 export function successTable(rows: readonly SuccessRow[], withChannel: boolean): Table {
+  const side = (b: BasisFigures) => [f.count(b.total), f.percent(b.successRatio), f.verdict(b.verdict), f.budget(b.budgetSpent), b.topReason ?? f.MISSING];
   return {
-    head: ['transaction', ...(withChannel ? ['channel'] : []), 'tier', 'basis', 'volume', 'failures', 'success', 'objective', 'verdict', 'margin', 'budget spent', 'top reason'],
+    head: [
+      'transaction',
+      ...(withChannel ? ['channel'] : []),
+      'tier',
+      'objective',
+      'probe runs',
+      'probe success',
+      'probe verdict',
+      'probe budget',
+      'probe top reason',
+      'real volume',
+      'real success',
+      'real verdict',
+      'real budget',
+      'real top reason',
+      'bases',
+    ],
+    rows: rows.map((r) => [r.transaction, ...(withChannel ? [where(r)] : []), r.tier, f.percent(r.objective, 2), ...side(r.bases.probe), ...side(r.bases.real), basesCell(r)]),
+    classes: rows.map((r) => (r.bases.probe.verdict === 'missed' || r.bases.real.verdict === 'missed' ? 'missed' : r.bases.probe.verdict === 'met' || r.bases.real.verdict === 'met' ? 'met' : '')),
+  };
+}
+
+const judged = (v: string) => v === 'met' || v === 'missed';
+
+/** `agree` only when both bases were judged; one basis alone agrees with nothing. */
+function basesCell(r: SuccessRow): string {
+  if (r.disagreement) return f.agreement(r.disagreement);
+  return judged(r.bases.probe.verdict) && judged(r.bases.real.verdict) ? 'agree' : 'one basis only';
+}
+
+/** Every transaction and (transaction, channel) whose bases disagree, with what that usually means. */
+export function disagreementTable(report: Report): Table {
+  const rows = [...report.success.transactions, ...report.success.rows].filter((r) => r.disagreement);
+  return {
+    head: ['transaction', 'channel', 'probe success', 'probe verdict', 'real success', 'real verdict', 'disagreement', 'usually means'],
     rows: rows.map((r) => [
       r.transaction,
-      ...(withChannel ? [where(r)] : []),
-      r.tier,
-      f.basis(r.basis),
-      f.count(r.total),
-      f.count(r.failures),
-      f.percent(r.successRatio),
-      f.percent(r.objective, 2),
-      f.verdict(r.verdict),
-      f.points(r.marginPoints),
-      f.budget(r.budgetSpent),
-      r.topReason ?? f.MISSING,
+      where(r),
+      f.percent(r.bases.probe.successRatio),
+      f.verdict(r.bases.probe.verdict),
+      f.percent(r.bases.real.successRatio),
+      f.verdict(r.bases.real.verdict),
+      f.agreement(r.disagreement),
+      r.disagreement?.meaning ?? '',
     ]),
-    classes: rows.map((r) => r.verdict),
   };
 }
 
@@ -166,6 +197,10 @@ export function weekOverWeekTable(report: Report): Table {
   };
 }
 
+function pairs(c: VerdictCounts): string {
+  return c.missed ? `${c.missed} of ${c.judged} channel × transaction pairs missed` : `all ${c.judged} channel × transaction pairs met`;
+}
+
 function relative(now: number, before: number): number | null {
   return before === 0 ? null : (now - before) / before;
 }
@@ -173,16 +208,32 @@ function relative(now: number, before: number): number | null {
 /** The few lines a capacity review reads first. */
 export function summaryLines(report: Report): string[] {
   const lines: string[] = [];
-  const tx = report.success.transactions;
-  const judged = tx.filter((t) => t.verdict === 'met' || t.verdict === 'missed');
-  const missed = tx.filter((t) => t.verdict === 'missed');
-  lines.push(
-    `${judged.length - missed.length} of ${judged.length} transactions met their objective` +
-      (missed.length ? `; missed: ${missed.map((t) => `${t.transaction} ${f.percent(t.successRatio)} vs ${f.percent(t.objective, 2)} (${f.budget(t.budgetSpent)} of budget)`).join(', ')}.` : '.'),
-  );
+  const { summary } = report.success;
+  const missedOn = (rows: readonly SuccessRow[], basis: 'probe' | 'real') =>
+    rows
+      .filter((r) => r.bases[basis].verdict === 'missed')
+      .map((r) => `${r.channel ? `${r.channel}/` : ''}${r.transaction} ${f.percent(r.bases[basis].successRatio)} vs ${f.percent(r.objective, 2)} (${f.budget(r.bases[basis].budgetSpent)} of budget)`)
+      .join(', ');
+  for (const basis of ['real', 'probe'] as const) {
+    const c = summary[basis].transactions;
+    const label = basis === 'real' ? 'Real transactions' : 'Probes';
+    if (c.judged === 0) {
+      lines.push(`${label}: no transaction with data and an objective.`);
+      continue;
+    }
+    lines.push(`${label}: ${c.met} of ${c.judged} transactions met their objective${c.missed ? `; missed: ${missedOn(report.success.transactions, basis)}` : ''}; ${pairs(summary[basis].rows)}.`);
+  }
+  const split = report.success.rows.filter((r) => r.disagreement);
+  const splitTx = report.success.transactions.filter((t) => t.disagreement);
+  if (split.length || splitTx.length) {
+    const name = (r: SuccessRow) => `${r.channel ? `${r.channel}/` : ''}${r.transaction} (${f.agreement(r.disagreement)})`;
+    lines.push(`Probes and real traffic disagree on ${splitTx.length} transaction${splitTx.length === 1 ? '' : 's'} and ${split.length} channel × transaction pair${split.length === 1 ? '' : 's'}: ${[...splitTx, ...split].map(name).join('; ')}. See "Where probes and real traffic disagree".`);
+  } else if (summary.probe.rows.judged && summary.real.rows.judged) {
+    lines.push('Probes and real traffic agree on every transaction and channel.');
+  }
   const worstRows = report.success.rows.filter((r) => r.verdict === 'missed').sort((a, b) => (b.budgetSpent ?? 0) - (a.budgetSpent ?? 0));
   if (worstRows.length) {
-    lines.push(`Worst channel × transaction: ${worstRows.slice(0, 3).map((r) => `${r.channel}/${r.transaction} ${f.percent(r.successRatio)} (${f.budget(r.budgetSpent)} of budget, mostly ${r.topReason ?? 'unknown'})`).join('; ')}.`);
+    lines.push(`Worst channel × transaction: ${worstRows.slice(0, 3).map((r) => `${r.channel}/${r.transaction} ${f.percent(r.successRatio)} on ${f.basis(r.basis)} (${f.budget(r.budgetSpent)} of budget, mostly ${r.topReason ?? 'unknown'})`).join('; ')}.`);
   }
   const reasons = report.failures[report.loadBasis];
   if (reasons.length) lines.push(`Top failure reason (${f.basis(report.loadBasis)}): ${reasons[0]?.reason} — ${f.count(reasons[0]?.failures ?? 0)} failures, ${f.percent(reasons[0]?.share ?? 0, 1)} of all.`);

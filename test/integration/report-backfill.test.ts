@@ -47,6 +47,9 @@ const real: Array<{ labels: Labels; rate: Rate }> = [
   { labels: { channel: 'web', transaction: 'other_query', tier: 'noncore' }, rate: () => 10 },
   { labels: { channel: 'sms', transaction: 'topup', tier: 'core' }, rate: (d, h) => 5 + (h === 9 ? 5 + d : 0) },
   { labels: { channel: 'sms', transaction: 'other_query', tier: 'noncore' }, rate: () => 5 },
+  // app: two core pairs whose probes and real traffic disagree (below), 20 per 5 min each.
+  { labels: { channel: 'app', transaction: 'balance_query', tier: 'core' }, rate: () => 20 },
+  { labels: { channel: 'app', transaction: 'bill_query', tier: 'core' }, rate: () => 20 },
 ];
 const realFailures: Array<{ labels: Labels; rate: Rate }> = [
   // 03:00 every day: 1 timeout (both weeks) → 7 a week.
@@ -59,6 +62,9 @@ const realFailures: Array<{ labels: Labels; rate: Rate }> = [
   { labels: { channel: 'web', transaction: 'other_query', tier: 'noncore', reason: 'assertion' }, rate: (_d, h, m) => (h === 6 && m === 0 ? 10 : 0) },
   // Thursday of the reported week, 00:00–12:00: every one of the 5 per interval fails → 720.
   { labels: { channel: 'sms', transaction: 'other_query', tier: 'noncore', reason: 'http_status' }, rate: (d, h) => (d === 10 && h < 12 ? 5 : 0) },
+  // app/bill_query fails for real customers at the evening peak, 20:00–20:59 every day of the
+  // reported week, 2 per interval → 168, while its probes stay clean: real fails, probes pass.
+  { labels: { channel: 'app', transaction: 'bill_query', tier: 'core', reason: 'timeout' }, rate: (d, h) => (d >= 7 && h === 20 ? 2 : 0) },
 ];
 const probeLabels = (channel: string, transaction: string, tier: string) => ({ channel, transaction, tier, location: 'dc1' });
 const pairs: Array<[string, string, string]> = [
@@ -66,6 +72,8 @@ const pairs: Array<[string, string, string]> = [
   ['web', 'other_query', 'noncore'],
   ['sms', 'topup', 'core'],
   ['sms', 'other_query', 'noncore'],
+  ['app', 'balance_query', 'core'],
+  ['app', 'bill_query', 'core'],
 ];
 
 interface Family {
@@ -113,6 +121,10 @@ function generate(): Map<string, Family> {
   for (const [c, t, tier] of pairs) counter(runs, 'channel_health_probe_runs_total', probeLabels(c, t, tier), () => 10);
   const probeFailures = family('channel_health_probe_failures', 'counter');
   counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('web', 'topup', 'core'), reason: 'business_error' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0));
+  // app/balance_query's probes fail at :00 and :30 of every hour of the reported week (2 of every
+  // 120 runs → 336, one run in sixty), their login step timing out, while real traffic is clean.
+  const probeLogin: Rate = (d, _h, m) => (d >= 7 && (m === 0 || m === 30) ? 1 : 0);
+  counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('app', 'balance_query', 'core'), reason: 'timeout' }, probeLogin);
 
   // Failing steps. Born inside the reported week: sms/other_query ping, 1 per interval Thursday
   // 00:00–00:59 → 12; topup's topup step on web (Tuesday 10:00–10:29, 1 per interval → 6, code 5101)
@@ -129,6 +141,7 @@ function generate(): Map<string, Family> {
   bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('web', 'topup', 'topup'), code: '5101' }, webTopup);
   bornCounter(codes, 'channel_health_probe_business_errors_total', { ...stepLabels('sms', 'topup', 'topup'), code: 'other' }, smsTopup);
   bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('web', 'topup', 'refund'), reason: 'timeout' }, (_d, h, m) => (h === 3 && m === 0 ? 1 : 0));
+  bornCounter(steps, 'channel_health_probe_step_failures_total', { ...stepLabels('app', 'balance_query', 'login'), reason: 'timeout' }, probeLogin);
   // Real transactions' codes: the Tuesday business errors on web topup (60) all answered 5101.
   const realCodes = family('channel_health_transaction_business_errors', 'counter');
   bornCounter(realCodes, 'channel_health_transaction_business_errors_total', { channel: 'web', transaction: 'topup', code: '5101' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 10 : 0));
@@ -136,14 +149,14 @@ function generate(): Map<string, Family> {
   // Latency: of every 10 runs, this week 5 ≤ 0.25 s, 9 ≤ 0.5 s, all ≤ 1 s; last week 2, 8, 10.
   const duration = family('channel_health_probe_duration_seconds', 'histogram');
   const cumulative: Record<string, [number, number]> = { '0.1': [0, 0], '0.25': [2, 5], '0.5': [8, 9], '1': [10, 10], '+Inf': [10, 10] };
-  for (const [c, t] of pairs) {
+  for (const [c, t] of pairs.slice(0, 4)) {
     for (const [le, [before, now]] of Object.entries(cumulative)) {
       counter(duration, 'channel_health_probe_duration_seconds_bucket', { channel: c, transaction: t, location: 'dc1', le }, (d) => (d >= 7 ? now : before));
     }
   }
 
   const objective = family('channel_health_objective_ratio', 'gauge');
-  for (const [t, tier, o] of [['topup', 'core', 0.9998], ['other_query', 'noncore', 0.94]] as const) {
+  for (const [t, tier, o] of [['topup', 'core', 0.9998], ['balance_query', 'core', 0.9998], ['bill_query', 'core', 0.9998], ['other_query', 'noncore', 0.94]] as const) {
     const samples: Array<[number, number]> = [];
     for (let ts = PREV; ts <= TO; ts += 3600) samples.push([ts, o]);
     objective.series.set(seriesKey('channel_health_objective_ratio', { transaction: t, tier }), samples);
@@ -214,8 +227,11 @@ backends:
 channels:
   web: { transport: http, baseUrl: "http://127.0.0.1:9/web", capacityPerSecond: 0.5, businessCode: { path: $.code, success: ["0000"], errors: { "5101": billing system unavailable } } }
   sms: { transport: http, baseUrl: "http://127.0.0.1:9/sms", capacityPerSecond: 0.2 }
+  app: { transport: http, baseUrl: "http://127.0.0.1:9/app", capacityPerSecond: 1 }
 transactions:
   topup: { tier: core, backends: [billing], latencyThresholdMs: 700 }
+  balance_query: { tier: core, backends: [billing] }
+  bill_query: { tier: core, backends: [billing] }
   other_query: { tier: noncore, backends: [], latencyThresholdMs: 1500 }
 checks:
   - channels: "*"
@@ -322,20 +338,87 @@ describe('report over a backfilled fortnight with known answers', () => {
     expect(row('other_query', null).changePoints).toBeCloseTo((1 - 790 / 30240 - (1 - 70 / 30240)) * 100, 6);
   });
 
+  it('shows both bases side by side, counts misses per basis and names where they disagree', () => {
+    const runs = 20_160; // 10 probe runs per 5 minutes for a week, on every pair
+    // app/balance_query: probes fail 336 of 20160 (login timeouts), real traffic 0 of 40320.
+    expect(row('balance_query', 'app').bases).toEqual({
+      probe: {
+        total: runs,
+        failures: 336,
+        successRatio: expect.closeTo(1 - 336 / runs, 9),
+        verdict: 'missed',
+        marginPoints: expect.closeTo((1 - 336 / runs - 0.9998) * 100, 6),
+        allowedFailures: expect.closeTo(runs * 0.0002, 6),
+        budgetSpent: expect.closeTo(336 / (runs * 0.0002), 4),
+        topReason: 'timeout',
+      },
+      real: { total: 40_320, failures: 0, successRatio: 1, verdict: 'met', marginPoints: expect.closeTo(0.02, 6), allowedFailures: expect.closeTo(40_320 * 0.0002, 6), budgetSpent: 0, topReason: null },
+    });
+    expect(row('balance_query', 'app').disagreement).toEqual({
+      kind: 'verdicts',
+      worse: 'probe',
+      meaning: expect.stringMatching(/^Probes fail while real traffic is clean: usually the probe path or its coverage \(the test account, its routing/),
+    });
+    // app/bill_query: real traffic fails 168 of 40320 at the evening peak, probes 0 of 20160.
+    expect(row('bill_query', 'app').bases.real).toMatchObject({ total: 40_320, failures: 168, verdict: 'missed', topReason: 'timeout' });
+    expect(row('bill_query', 'app').bases.real.budgetSpent).toBeCloseTo(168 / (40_320 * 0.0002), 4);
+    expect(row('bill_query', 'app').bases.probe).toMatchObject({ total: runs, failures: 0, successRatio: 1, verdict: 'met', budgetSpent: 0 });
+    expect(row('bill_query', 'app').disagreement).toEqual({
+      kind: 'verdicts',
+      worse: 'real',
+      meaning: expect.stringMatching(/^Real traffic fails while probes pass: usually a customer path the probes do not cover, a load-dependent failure/),
+    });
+    // The headline basis stays real transactions where there are any: app/balance_query reads met there.
+    expect(row('balance_query', 'app')).toMatchObject({ basis: 'real', verdict: 'met' });
+
+    // Every pair's verdict on each basis, and the disagreements, exactly.
+    const verdicts = (rows: typeof report.success.rows) => rows.map((r) => [r.channel ?? 'all', r.transaction, r.bases.probe.verdict, r.bases.real.verdict, r.disagreement ? `${r.disagreement.worse} ${r.disagreement.kind}` : null]);
+    expect(verdicts(report.success.rows)).toEqual([
+      // web/topup: both missed, but real spent 782% of its budget against the probes' 149%.
+      ['web', 'topup', 'missed', 'missed', 'real far_apart'],
+      ['sms', 'topup', 'met', 'met', null],
+      ['app', 'balance_query', 'missed', 'met', 'probe verdicts'],
+      ['app', 'bill_query', 'met', 'missed', 'real verdicts'],
+      ['web', 'other_query', 'met', 'met', null],
+      // Real sms/other_query failed all Thursday morning; no probe run failed.
+      ['sms', 'other_query', 'met', 'missed', 'real verdicts'],
+    ]);
+    // All channels: topup's probes failed 6 of 40320 (within the 8.064 allowed) while real missed.
+    expect(verdicts(report.success.transactions)).toEqual([
+      ['all', 'topup', 'met', 'missed', 'real verdicts'],
+      ['all', 'balance_query', 'missed', 'met', 'probe verdicts'],
+      ['all', 'bill_query', 'met', 'missed', 'real verdicts'],
+      ['all', 'other_query', 'met', 'met', null],
+    ]);
+    expect(row('topup', null).bases.probe).toMatchObject({ total: 2 * runs, failures: 6, verdict: 'met' });
+    expect(row('topup', null).bases.probe.budgetSpent).toBeCloseTo(6 / (2 * runs * 0.0002), 4);
+    expect(report.success.summary).toEqual({
+      probe: { transactions: { judged: 4, met: 3, missed: 1 }, rows: { judged: 6, met: 4, missed: 2 } },
+      real: { transactions: { judged: 4, met: 2, missed: 2 }, rows: { judged: 6, met: 3, missed: 3 } },
+      disagreements: { transactions: 3, rows: 4 },
+    });
+    expect(report.reportVersion).toBe(2);
+  });
+
   it('ranks failure reasons with http_status on top', () => {
     expect(report.failures.real.map((r) => [r.reason, r.failures])).toEqual([
       ['http_status', 720],
+      ['timeout', 175],
       ['assertion', 70],
       ['business_error', 60],
-      ['timeout', 7],
       ['connect', 1],
     ]);
-    expect(report.failures.real[0]?.share).toBeCloseTo(720 / 858, 6);
+    expect(report.failures.real[0]?.share).toBeCloseTo(720 / 1026, 6);
     expect(report.failures.real.find((r) => r.reason === 'assertion')?.previousFailures).toBe(70);
+    expect(report.failures.probe.map((r) => [r.reason, r.failures])).toEqual([
+      ['timeout', 336],
+      ['business_error', 6],
+    ]);
   });
 
   it('ranks failing steps and business codes, counting series born inside the week from zero', () => {
     expect(report.failures.steps).toEqual([
+      { transaction: 'balance_query', step: 'login', reason: 'timeout', failures: 336, byChannel: { app: 336 }, previousFailures: 0 },
       { transaction: 'other_query', step: 'ping', reason: 'http_status', failures: 12, byChannel: { sms: 12 }, previousFailures: 0 },
       { transaction: 'topup', step: 'topup', reason: 'business_error', failures: 8, byChannel: { sms: 2, web: 6 }, previousFailures: 0 },
       { transaction: 'topup', step: 'refund', reason: 'timeout', failures: 7, byChannel: { web: 7 }, previousFailures: 7 },
@@ -394,7 +477,20 @@ describe('report over a backfilled fortnight with known answers', () => {
   it('writes a Markdown summary with the same figures', async () => {
     const md = await readFile(htmlFile.replace(/\.html$/, '.md'), 'utf8');
     expect(md).toContain(`# Channel health — capacity-tuning report ${week.label}`);
-    expect(md).toMatch(/\| topup \| web \| core \| real \| 42,840 \| 67 \| 99\.844% \| 99\.98% \| MISSED \|/);
+    expect(md).toContain('| topup | web | core | 99.98% | 20,160 | 99.970% | MISSED | 149% | business_error | 42,840 | 99.844% | MISSED | 782% | business_error | real worse: far apart |');
+    expect(md).toContain('| balance_query | app | core | 99.98% | 20,160 | 98.333% | MISSED | 8333% | timeout | 40,320 | 100.000% | met | 0% | — | probes worse: verdicts differ |');
+    expect(md).toContain('| other_query | noncore | 94.00% | 40,320 | 100.000% | met | 0% | — | 30,240 | 97.388% | met | 44% | http_status | agree |');
+    const summary = md.slice(md.indexOf('## Summary'), md.indexOf('## Success against objective'));
+    expect(summary).toContain('- Real transactions: 2 of 4 transactions met their objective; missed: topup 99.874% vs 99.98% (628% of budget), bill_query 99.583% vs 99.98% (2083% of budget); 3 of 6 channel × transaction pairs missed.');
+    expect(summary).toContain('- Probes: 3 of 4 transactions met their objective; missed: balance_query 98.333% vs 99.98% (8333% of budget); 2 of 6 channel × transaction pairs missed.');
+    expect(summary).toContain(
+      '- Probes and real traffic disagree on 3 transactions and 4 channel × transaction pairs: topup (real worse: verdicts differ); balance_query (probes worse: verdicts differ); bill_query (real worse: verdicts differ); ' +
+        'web/topup (real worse: far apart); app/balance_query (probes worse: verdicts differ); app/bill_query (real worse: verdicts differ); sms/other_query (real worse: verdicts differ).',
+    );
+    const split = md.slice(md.indexOf('### Where probes and real traffic disagree'), md.indexOf('## Failure reasons'));
+    expect(split).toContain('| balance_query | app | 98.333% | MISSED | 100.000% | met | probes worse: verdicts differ | Probes fail while real traffic is clean: usually the probe path or its coverage');
+    expect(split).toContain('| bill_query | app | 100.000% | met | 99.583% | MISSED | real worse: verdicts differ | Real traffic fails while probes pass: usually a customer path the probes do not cover');
+    expect(split.match(/^\| (?!transaction|:--)/gm)).toHaveLength(7);
     expect(md).toContain('Top failure reason (real): http_status');
   });
 
@@ -425,6 +521,9 @@ describe('report over a backfilled fortnight with known answers', () => {
       expect(await page.locator('#load svg path').count()).toBeGreaterThanOrEqual(2);
       expect(await page.locator('#alerts svg rect').count()).toBeGreaterThanOrEqual(3);
       expect(await page.locator('#success tr.missed').count()).toBeGreaterThan(0);
+      // The two bases' verdicts are marked cell by cell, and the disagreements are listed.
+      expect(await page.locator('#success td.verdict.v-missed').count()).toBeGreaterThanOrEqual(2);
+      expect(await page.locator('#disagreements + table tbody tr').count()).toBe(7);
       expect(problems).toEqual([]);
       expect(fetched).toEqual([]);
       await mkdir(path.join(REPO_ROOT, 'test-artifacts'), { recursive: true });

@@ -106,6 +106,7 @@ describe('report over a live run with a billing fault', () => {
       expect(Date.parse(c.peak?.start ?? '') + 60_000).toBeLessThanOrEqual(to * 1000);
       expect(c.headroomPerSecond).toBeNull();
     }
-    expect(md).toMatch(/3 of 7 transactions met their objective; missed: topup/);
+    expect(md).toMatch(/- Probes: 3 of 7 transactions met their objective; missed: topup/);
+    expect(md).toContain('- Real transactions: no transaction with data and an objective.');
   }, 110_000);
 });

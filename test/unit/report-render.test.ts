@@ -8,7 +8,7 @@ import { escapeXml, hbarChart, niceTicks } from '../../report/svg.js';
 function emptyWeek(): Report {
   const outcome = { total: 0, failures: 0, byReason: {} };
   return {
-    reportVersion: 1,
+    reportVersion: 2,
     generatedAt: '2026-11-23T14:00:00.000Z',
     prometheus: 'http://prom.example:9090',
     config: null,
@@ -17,6 +17,12 @@ function emptyWeek(): Report {
     loadBasis: 'probe',
     notes: ['No real customer transactions <here>.'],
     success: {
+      summary: {
+        probe: { transactions: { judged: 1, met: 0, missed: 1 }, rows: { judged: 0, met: 0, missed: 0 } },
+        real: { transactions: { judged: 0, met: 0, missed: 0 }, rows: { judged: 0, met: 0, missed: 0 } },
+        disagreements: { transactions: 0, rows: 0 },
+      },
+      disagreementMethod: 'Probes and real traffic disagree when <one> misses.',
       transactions: [
         {
           transaction: 'topup',
@@ -34,6 +40,11 @@ function emptyWeek(): Report {
           topReason: 'timeout',
           real: outcome,
           probe: { total: 100, failures: 1, byReason: { timeout: 1 } },
+          bases: {
+            probe: { total: 100, failures: 1, successRatio: 0.99, verdict: 'missed', marginPoints: -0.98, allowedFailures: 0.02, budgetSpent: 50, topReason: 'timeout' },
+            real: { total: 0, failures: 0, successRatio: null, verdict: 'no_data', marginPoints: null, allowedFailures: null, budgetSpent: null, topReason: null },
+          },
+          disagreement: null,
           previous: null,
           changePoints: null,
         },
@@ -82,8 +93,11 @@ describe('report rendering', () => {
   it('writes the same figures in Markdown and JSON', () => {
     const report = emptyWeek();
     const md = renderMarkdown(report);
-    expect(md).toContain('| topup | core | probes | 100 | 1 | 99.000% | 99.98% | MISSED | −0.980 pp | 5000% | timeout |');
-    expect(md).toContain('- 0 of 1 transactions met their objective; missed: topup 99.000% vs 99.98% (5000% of budget).');
+    expect(md).toContain('| topup | core | 99.98% | 100 | 99.000% | MISSED | 5000% | timeout | 0 | — | no data | — | — | one basis only |');
+    expect(md).toContain('- Real transactions: no transaction with data and an objective.');
+    expect(md).toContain('- Probes: 0 of 1 transactions met their objective; missed: topup 99.000% vs 99.98% (5000% of budget); all 0 channel × transaction pairs met.');
+    expect(md).toContain('_Nowhere: on every transaction and channel with both bases, probes and real traffic tell the same story._');
+    expect(md).not.toContain('disagree on');
     expect(md).toContain('No alert was firing at any time in the period.');
     expect(JSON.parse(renderJson(report))).toEqual(report);
   });
