@@ -7,7 +7,7 @@ export const CollectorErrors = {
   CH_INGEST_MALFORMED: { status: 400, description: 'An ingest body is not valid JSON (or NDJSON) or an item breaks its schema; the message names the item and field. Nothing is recorded.' },
   CH_INGEST_BATCH_TOO_LARGE: { status: 400, description: 'An ingest batch has more items than ingest.maxBatch; nothing is recorded.' },
   CH_INGEST_TOO_LARGE: { status: 413, description: 'An ingest body is larger than ingest.maxBodyBytes; it is not read to the end and nothing is recorded.' },
-  CH_INGEST_MEDIA_TYPE: { status: 415, description: 'An ingest body has a content type the endpoint does not take (application/json; events also application/x-ndjson).' },
+  CH_INGEST_MEDIA_TYPE: { status: 415, description: 'An ingest body has a content type the endpoint does not take (application/json; events also application/x-ndjson), or a content-encoding (gzip, anything but identity); nothing is read or recorded.' },
   CH_INGEST_UNKNOWN_LABEL: { status: 422, description: 'A result or event names a channel, transaction, tier or location the config does not know; no series is created.' },
   CH_INGEST_OUT_OF_WINDOW: { status: 422, description: 'A result or event is older than ingest.dedupeWindow (it could no longer be told from a duplicate) or too far in the future; nothing of the batch is recorded.' },
   CH_INGEST_UNAVAILABLE: { status: 503, description: 'The collector could not write its durable state (disk full, read-only); nothing was recorded, retry later.' },

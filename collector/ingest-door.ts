@@ -84,6 +84,12 @@ export function guardIngest(app: FastifyInstance, options: IngestDeps): void {
   app.addHook('onRequest', async (req) => {
     if (options.token === null) throw new CollectorError('CH_UNAUTHORIZED', 'authorization: ingest is closed on this process (no ingest.token is configured)');
     requireToken(req, options.token);
+    // Nothing here decodes a body: a compressed or otherwise encoded one would be read as if it
+    // were plain, so any coding but identity is refused before the body is read.
+    const encoding = String(req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== '' && encoding !== 'identity') {
+      throw new CollectorError('CH_INGEST_MEDIA_TYPE', `content-encoding: "${String(req.headers['content-encoding']).slice(0, 80)}" is not taken here; send the body uncompressed (no content-encoding)`);
+    }
     const type = mediaType(req);
     const accepted = endpointOf(req) === 'events' ? ['application/json', 'application/x-ndjson'] : ['application/json'];
     if (!accepted.includes(type)) throw new CollectorError('CH_INGEST_MEDIA_TYPE', `content-type: ${describeContentType(req)} is not taken here; send ${accepted.join(' or ')}`);

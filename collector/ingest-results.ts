@@ -48,6 +48,8 @@ export function registerResultRoute(app: FastifyInstance, deps: IngestDeps): voi
       if (!checkResult.Check(item)) throw new IngestRefusal('CH_INGEST_MALFORMED', schemaProblems(checkResult.Errors(item), `results[${i}]`) ?? `results[${i}]: not a ProbeResult`);
       const insane = implausibleNumber(item);
       if (insane) throw new IngestRefusal('CH_INGEST_MALFORMED', `results[${i}].${insane}`);
+      const contradiction = contradictoryOutcome(item);
+      if (contradiction) throw new IngestRefusal('CH_INGEST_MALFORMED', `results[${i}].${contradiction}`);
     });
     const results = items as ProbeResult[];
 
@@ -101,6 +103,17 @@ function implausibleNumber(r: ProbeResult): string | null {
   if (r.durationMs > DAY_MS) return 'durationMs: longer than a day';
   const step = r.steps.findIndex((s) => s.durationMs > DAY_MS || s.connectMs > DAY_MS || s.ttfbMs > DAY_MS);
   return step >= 0 ? `steps[${step}]: a duration longer than a day` : null;
+}
+
+/**
+ * The same rule events ingest applies: a success has no reason, and a failure says why. A result
+ * that says both would be counted as a success while its reason went unseen.
+ */
+function contradictoryOutcome(r: ProbeResult): string | null {
+  if (r.ok && r.reason !== null) return 'reason: only a failed result (ok: false) has a reason';
+  if (r.ok && r.failedStep !== null) return 'failedStep: only a failed result (ok: false) has a failed step';
+  if (!r.ok && r.reason === null) return 'reason: a failed result (ok: false) needs a reason';
+  return null;
 }
 
 /** A ledger that cannot be read or written is a 503 with nothing recorded (and a log line), never a 500. */

@@ -147,6 +147,19 @@ describe('POST /api/v1/events', () => {
     expect(big.json().error.message).toBe('body: larger than 65536 bytes (ingest.maxBodyBytes)');
   });
 
+  it('refuses a content-encoding it does not decode with 415 and counts nothing', async () => {
+    const before = await registry.metrics();
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/events',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'x-custom', authorization: `Bearer ${TOKEN}` },
+      payload: JSON.stringify([{ channel: 'web', transaction: 'balance_query', ok: true }]),
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({ error: { code: 'CH_INGEST_MEDIA_TYPE', message: 'content-encoding: "x-custom" is not taken here; send the body uncompressed (no content-encoding)' } });
+    expect(valueOf(await registry.metrics(), 'channel_health_transactions_total', labels('web', 'balance_query'))).toBe(valueOf(before, 'channel_health_transactions_total', labels('web', 'balance_query')));
+  });
+
   it('does not take agent results in run: they need the collector command\'s durable counters', async () => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/results', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, payload: '{"results":[]}' });
     expect(res.statusCode).toBe(404);

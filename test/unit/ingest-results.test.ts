@@ -149,6 +149,29 @@ describe('POST /api/v1/results', () => {
     }
   });
 
+  it('refuses a content-encoding it does not decode with 415, before reading the body', async () => {
+    for (const encoding of ['gzip', 'br', 'x-made-up', 'identity, gzip']) {
+      const res = await post(collector, { results: [probeResult()] }, { ...auth, 'content-encoding': encoding });
+      expect(res.statusCode, encoding).toBe(415);
+      expect(res.json().error).toEqual({ code: 'CH_INGEST_MEDIA_TYPE', message: `content-encoding: "${encoding}" is not taken here; send the body uncompressed (no content-encoding)` });
+    }
+    expect((await post(collector, { results: [probeResult()] }, { ...auth, 'content-encoding': 'identity' })).statusCode).toBe(200);
+    const text = await collector.registry.metrics();
+    expect(valueOf(text, 'channel_health_probe_runs_total', { channel: 'web', transaction: 'balance_query', location: 'dc1' })).toBe(1);
+  });
+
+  it.each([
+    ['ok: true with a reason', { ok: true, reason: 'timeout' }, 'results[0].reason: only a failed result (ok: false) has a reason'],
+    ['ok: true with a failed step', { ok: true, failedStep: 'login' }, 'results[0].failedStep: only a failed result (ok: false) has a failed step'],
+    ['ok: false without a reason', { ok: false, reason: null, failedStep: 'login' }, 'results[0].reason: a failed result (ok: false) needs a reason'],
+  ] as const)('refuses a result whose outcome contradicts itself (%s) with 400, as events ingest does', async (_name, over, message) => {
+    const before = await collector.registry.metrics();
+    const res = await post(collector, { results: [probeResult(), probeResult(over)] });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: { code: 'CH_INGEST_MALFORMED', message: message.replace('results[0]', 'results[1]') } });
+    expect(seriesSet(await collector.registry.metrics())).toEqual(seriesSet(before));
+  });
+
   it('is closed (401) when no ingest.token is configured', async () => {
     const closed = await buildCollector({ config, ledger, token: null, log });
     const res = await post(closed, { results: [] });
