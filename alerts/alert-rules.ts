@@ -6,12 +6,13 @@ import { upperNormalQuantile } from './binomial.js';
 import { hardDownGroups, pairSelectors, thresholdGroups } from './check-groups.js';
 import { DASHBOARD_UIDS, dashboardUrl, runbookUrl } from './links.js';
 import { errorBudgetRatio, matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
-import { backendTransactions, or, record } from './recording-rules.js';
+import { backendTransactions, deltaWindows, or, record } from './recording-rules.js';
 import type { AlertingRule, RuleGroup } from './rule-types.js';
 
 export const ALERT = {
   hardDown: 'ChannelHealthHardDown',
   probeFailures: 'ChannelHealthProbeFailures',
+  failureShare: 'ChannelHealthFailureShareHigh',
   spreading: 'ChannelHealthBackendSpreading',
   latency: 'ChannelHealthLatencyHigh',
   burn: 'ChannelHealthErrorBudgetBurn',
@@ -35,6 +36,12 @@ export function burnFactor(pair: (typeof BURN_RATE_PAIRS)[number], sloWindowMs: 
 
 /** Runs over the latency threshold in the window before a p95 above it warns (docs/alerting.md). */
 export const LATENCY_MINIMUM_SLOW_RUNS = 3;
+
+/** The window whose failures keep a failure-share alert of window `windowMs` firing: the next shorter recorded one. */
+export function recentWindow(config: Config, windowMs: number): number {
+  const shorter = deltaWindows(config).filter((w) => w < windowMs);
+  return shorter.length > 0 ? (shorter[shorter.length - 1] as number) : windowMs;
+}
 
 const ALL = { channel: 'all', transaction: 'all', tier: 'all' } as const;
 const count = '{{ $value | printf "%.0f" }}';
@@ -83,6 +90,41 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
           `At its objective (${percent(g.objective)}) a channel fails ${k} or more with probability ${probability(g.threshold.probabilityAtObjective as number)} ` +
           `(bound ${probability(alerting.falseAlarmProbability)}).`,
         runbook_url: runbookUrl(config, ALERT.probeFailures),
+        dashboard_url: detail(['transaction', 'channel', 'location']),
+      },
+    });
+  }
+
+  // Severity follows impact: counts that prove a failure share far above the objective (the tier's
+  // impactBurnRate times its budget) page for the page tiers, in a row or not.
+  const impact = thresholdGroups(config, 'impact');
+  for (const g of impact) {
+    const k = g.threshold.failures;
+    if (k === null) continue;
+    const w = promDuration(g.windowMs);
+    const tier = config.tiers.find((t) => t.id === g.tier) as Config['tiers'][number];
+    const share = 1 - g.objective;
+    // Still failing: a failure within the next shorter recorded window, so the page stops soon
+    // after the failures do (the workbook's short window), not a whole window later.
+    const recent = recentWindow(config, g.windowMs);
+    const exprs = pairSelectors(g.checks, config).map((sel) => `${record.probeFailures(g.windowMs)}${selector(sel)} >= ${k}\nand ${record.probeFailures(recent)}${selector(sel)} > 0`);
+    synthetic.push({
+      alert: ALERT.failureShare,
+      expr: or(exprs),
+      labels: {
+        severity: alerting.pageTiers.includes(g.tier) ? 'page' : 'warning',
+        window: w,
+        tier: g.tier,
+        ...(impact.some((o) => o !== g && o.windowMs === g.windowMs && o.tier === g.tier) ? { check_period: promDuration(g.periodMs) } : {}),
+      },
+      annotations: {
+        summary: `${where} fails far more often than its objective allows`,
+        description:
+          `${count} of at most ${g.threshold.runs} probe runs of ${where} from {{ $labels.location }} failed within ${w}, in a row or not. ` +
+          `A channel failing ${percent(share)} of runs (${promNumber(tier.impactBurnRate)} times the ${percent(1 - tier.objective)} its ${percent(tier.objective)} objective allows) ` +
+          `fails ${k} or more with probability ${probability(g.threshold.probabilityAtObjective as number)} (bound ${probability(alerting.falseAlarmProbability)}). ` +
+          `Resolves ${promDuration(recent)} after the last failure.`,
+        runbook_url: runbookUrl(config, ALERT.failureShare),
         dashboard_url: detail(['transaction', 'channel', 'location']),
       },
     });

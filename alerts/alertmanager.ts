@@ -84,6 +84,18 @@ export function generateAlertmanagerConfig(config: Config): AlertmanagerConfig {
         { receiver: to(routes.watchdog), matchers: [`alertname="${ALERT.watchdog}"`], group_wait: '0s', group_interval: '1m', repeat_interval: '1m' },
         // One page per backend outage, listing every channel and transaction it reaches.
         { receiver: to(routes.page), matchers: [`alertname="${ALERT.spreading}"`], group_by: ['alertname', 'backend'] },
+        // A pair that fails hard shows both a hard down and a failure share far above its objective,
+        // and the share stays proven a while after the hard down ends: one group per pair keeps
+        // them one incident, which closes when both have resolved.
+        {
+          receiver: to(routes.warning),
+          matchers: [`alertname=~"${ALERT.hardDown}|${ALERT.failureShare}"`],
+          group_by: ['channel', 'transaction'],
+          routes: [
+            { receiver: to(routes.page), matchers: ['severity="page"'] },
+            { receiver: to(routes.warning), matchers: ['severity="warning"'] },
+          ],
+        },
         { receiver: to(routes.page), matchers: ['severity="page"'] },
         { receiver: to(routes.warning), matchers: ['severity="warning"'] },
         { receiver: to(routes.ticket), matchers: ['severity="ticket"'], repeat_interval: '24h' },
@@ -93,7 +105,7 @@ export function generateAlertmanagerConfig(config: Config): AlertmanagerConfig {
       {
         // The spreading page explains the per-channel alerts of the same channel and transaction.
         source_matchers: [`alertname="${ALERT.spreading}"`],
-        target_matchers: [`alertname=~"${ALERT.hardDown}|${ALERT.probeFailures}"`],
+        target_matchers: [`alertname=~"${ALERT.hardDown}|${ALERT.failureShare}|${ALERT.probeFailures}"`],
         equal: ['channel', 'transaction'],
       },
       {

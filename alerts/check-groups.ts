@@ -41,6 +41,7 @@ export function pairSelectors(pairs: readonly Pair[], config: Config): string[][
 export interface ThresholdGroup {
   windowMs: number;
   tier: string;
+  /** The success ratio the counts are tested against: the tier's objective, or 1 - impactBurnRate × budget. */
   objective: number;
   periodMs: number;
   threshold: FailureThreshold;
@@ -50,10 +51,13 @@ export interface ThresholdGroup {
 /**
  * Failure thresholds for every evidence window, grouped by what they depend on (window, tier
  * objective, check period): checks in one group share one threshold and one selector set.
+ * `against` says which hypothesis a count must be evidence against: the tier's objective (the
+ * ProbeFailures warning), or a failure share of impactBurnRate times the budget (the failure-share
+ * alert, docs/alerting.md "ChannelHealthFailureShareHigh").
  */
-export function thresholdGroups(config: Config): ThresholdGroup[] {
+export function thresholdGroups(config: Config, against: 'objective' | 'impact' = 'objective'): ThresholdGroup[] {
   const { evidenceWindowsMs, falseAlarmProbability, minimumFailures } = config.alerting;
-  const objectiveOf = new Map(config.tiers.map((t) => [t.id, t.objective]));
+  const objectiveOf = new Map(config.tiers.map((t) => [t.id, against === 'objective' ? t.objective : 1 - t.impactBurnRate * (1 - t.objective)]));
   const groups: ThresholdGroup[] = [];
   for (const windowMs of evidenceWindowsMs) {
     const byKey = new Map<string, ThresholdGroup>();

@@ -15,6 +15,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
     hardDownConsecutive: 3,
     falseAlarmProbability: 1e-4,
     minimumFailures: 3,
+    // The SRE workbook's fast-burn page factor: 2% of a 30-day budget spent in one hour.
+    impactBurnRate: 14.4,
     evidenceWindows: Object.freeze(['15m', '1h', '6h']),
     recoveryWindow: '5m',
     notReportingPeriods: 3,

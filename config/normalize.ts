@@ -31,7 +31,16 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   const sandbox = svc.sandbox ?? CONFIG_DEFAULTS.sandbox;
 
   const hardDownDefault = raw.alerting?.hardDownConsecutive ?? CONFIG_DEFAULTS.alerting.hardDownConsecutive;
-  const tiers = Object.entries(raw.tiers).map(([id, t]) => ({ id, objective: t.objective, label: t.label ?? id, hardDownConsecutive: t.hardDownConsecutive ?? hardDownDefault }));
+  const impactDefault = raw.alerting?.impactBurnRate ?? CONFIG_DEFAULTS.alerting.impactBurnRate;
+  const tiers = Object.entries(raw.tiers).map(([id, t]) => {
+    const impactBurnRate = t.impactBurnRate ?? impactDefault;
+    // The alert tests "fails more than impactBurnRate budgets"; a share of 1 or more is no hypothesis.
+    if (impactBurnRate * (1 - t.objective) >= 1) {
+      const where = t.impactBurnRate !== undefined ? `tiers.${id}.impactBurnRate` : 'alerting.impactBurnRate';
+      problem(where, `${impactBurnRate} times the error budget of tier ${id} (${Number((1 - t.objective).toPrecision(12))}) is a failure share of 1 or more; set tiers.${id}.impactBurnRate below ${Number((1 / (1 - t.objective)).toPrecision(4))}`);
+    }
+    return { id, objective: t.objective, label: t.label ?? id, hardDownConsecutive: t.hardDownConsecutive ?? hardDownDefault, impactBurnRate };
+  });
   const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id }));
 
   const channels = Object.entries(raw.channels).map(([id, c]) => {

@@ -38,6 +38,14 @@ const TierSchema = Type.Object(
           'A tier with a low objective needs more: a healthy channel at 94% fails 3 runs in a row once in about 4,600 runs (more than once a day at 30s), 5 in a row once in 1.3 million.',
       }),
     ),
+    impactBurnRate: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 1,
+        description:
+          'How far above its objective a channel must fail, as a multiple of the error budget (1 - objective), before the failure-share alert fires; alerting.impactBurnRate when not set. ' +
+          'Times the budget it must stay below 1: at 94% no share can be 14.4 budgets (86%) apart from a hard down, so a low tier needs a small factor.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -223,6 +231,12 @@ const AlertingSchema = Type.Object(
       }),
     ),
     minimumFailures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Fewest failed probes in a window that may alert, whatever the statistics allow (${byDefault(D.alerting.minimumFailures)}).` })),
+    impactBurnRate: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 1,
+        description: `The failure-share alert (page for alerting.pageTiers, warning for the rest) fires on probe counts that a channel failing at this many times its error budget reaches with probability below falseAlarmProbability (${byDefault(D.alerting.impactBurnRate)}: the SRE workbook's fast-burn page, 2% of a 30-day budget in an hour). A tier may set its own (tiers.<id>.impactBurnRate).`,
+      }),
+    ),
     evidenceWindows: Type.Optional(
       Type.Array(Duration('Window over which failed probes are counted.'), { minItems: 1, maxItems: 6, description: `Windows in which failed probes are counted against their thresholds (${byDefault(D.alerting.evidenceWindows)}).` }),
     ),

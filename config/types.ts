@@ -10,6 +10,8 @@ export interface Tier {
   label: string;
   /** Runs failed in a row that make this tier's transactions hard down (the tier's own, else alerting's). */
   hardDownConsecutive: number;
+  /** Multiple of the error budget a failure share must be proven above to raise the failure-share alert (the tier's own, else alerting's). */
+  impactBurnRate: number;
 }
 
 export interface Backend {

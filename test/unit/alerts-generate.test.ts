@@ -214,6 +214,39 @@ describe('rule generation', () => {
     const alerts = rules.alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.probeFailures && r.labels.window === '6h' && r.labels.tier === 'core');
     expect(alerts.map((r) => r.labels.check_period).sort()).toEqual(['10s', '30s']);
   });
+
+  it('tests failure-share counts against impactBurnRate budgets, paging only for the page tiers', () => {
+    const config = shipped();
+    const impact = thresholdGroups(config, 'impact');
+    // Core: 14.4 × 0.02% = 0.288%; non-core (tiers.noncore.impactBurnRate 2): 12%.
+    expect(impact.map((g) => [g.tier, g.windowMs / 60_000, g.threshold.failures])).toEqual([
+      ['core', 15, 4],
+      ['noncore', 15, 13],
+      ['core', 60, 5],
+      ['noncore', 60, 30],
+      ['core', 360, 10],
+      ['noncore', 360, 122],
+    ]);
+    for (const g of impact) {
+      const share = 1 - g.objective;
+      const k = g.threshold.failures as number;
+      // The bound holds at the hypothesis, and k is the smallest count that keeps it.
+      expect(binomialTailDirect(g.threshold.runs, share, k)).toBeLessThanOrEqual(1e-4 * (1 + 1e-9));
+      expect(binomialTailDirect(g.threshold.runs, share, k - 1)).toBeGreaterThan(1e-4);
+    }
+    const rules = generateRules(config).alerting.flatMap((g) => g.rules).filter((r) => r.alert === ALERT.failureShare);
+    expect(rules.map((r) => [r.labels.tier, r.labels.window, r.labels.severity])).toEqual([
+      ['core', '15m', 'page'],
+      ['noncore', '15m', 'warning'],
+      ['core', '1h', 'page'],
+      ['noncore', '1h', 'warning'],
+      ['core', '6h', 'page'],
+      ['noncore', '6h', 'warning'],
+    ]);
+    // Each window is kept firing by failures in the next shorter recorded window only.
+    expect(rules[0]?.expr).toBe('channel_health:probe_failures:delta15m{tier="core"} >= 4\nand channel_health:probe_failures:delta5m{tier="core"} > 0');
+    expect(rules[4]?.expr).toBe('channel_health:probe_failures:delta6h{tier="core"} >= 10\nand channel_health:probe_failures:delta1h{tier="core"} > 0');
+  });
 });
 
 describe('Alertmanager config', () => {
@@ -226,9 +259,17 @@ describe('Alertmanager config', () => {
       expect(am.route.routes?.map((r) => [r.matchers?.[0], r.receiver])).toEqual([
         ['alertname="Watchdog"', 'deadman'],
         ['alertname="ChannelHealthBackendSpreading"', 'oncall'],
+        ['alertname=~"ChannelHealthHardDown|ChannelHealthFailureShareHigh"', 'noc'],
         ['severity="page"', 'oncall'],
         ['severity="warning"', 'noc'],
         ['severity="ticket"', 'review'],
+      ]);
+      // A pair's hard down and failure share are one incident per pair, paged or warned by severity.
+      const pair = am.route.routes?.[2];
+      expect(pair?.group_by).toEqual(['channel', 'transaction']);
+      expect(pair?.routes?.map((r) => [r.matchers?.[0], r.receiver])).toEqual([
+        ['severity="page"', 'oncall'],
+        ['severity="warning"', 'noc'],
       ]);
       const oncall = am.receivers.find((r) => r.name === 'oncall')?.webhook_configs?.[0];
       expect(oncall).toEqual({
@@ -238,7 +279,7 @@ describe('Alertmanager config', () => {
         http_config: { authorization: { type: 'Bearer', credentials_file: '/etc/alertmanager/secrets/CH_ONCALL_WEBHOOK_TOKEN' } },
       });
       expect(am.inhibit_rules).toEqual([
-        { source_matchers: ['alertname="ChannelHealthBackendSpreading"'], target_matchers: ['alertname=~"ChannelHealthHardDown|ChannelHealthProbeFailures"'], equal: ['channel', 'transaction'] },
+        { source_matchers: ['alertname="ChannelHealthBackendSpreading"'], target_matchers: ['alertname=~"ChannelHealthHardDown|ChannelHealthFailureShareHigh|ChannelHealthProbeFailures"'], equal: ['channel', 'transaction'] },
         { source_matchers: ['alertname="ChannelHealthHardDown"'], target_matchers: ['alertname="ChannelHealthErrorBudgetBurn"'], equal: ['channel', 'transaction'] },
       ]);
     } finally {
@@ -289,6 +330,24 @@ describe('alerting config', () => {
       'alerting.sloWindow: must be whole seconds and at least 86400s (got 6h)',
     ]);
     expect(problems({ runbookUrl: 'docs/alerting.md' })).toEqual(['alerting.runbookUrl: must be an absolute URL (got "docs/alerting.md")']);
+  });
+
+  it('refuses an impactBurnRate that makes a failure share of 1 or more, naming the field', () => {
+    // The shipped non-core tier sets its own factor, so the default 14.4 only reaches core.
+    expect(problems({ impactBurnRate: 6000 })).toEqual([
+      'alerting.impactBurnRate: 6000 times the error budget of tier core (0.0002) is a failure share of 1 or more; set tiers.core.impactBurnRate below 5000',
+    ]);
+    const tiers = { core: { objective: 0.9998 }, noncore: { objective: 0.94, impactBurnRate: 20 } };
+    let caught: unknown;
+    try {
+      variant({ tiers });
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as ConfigError).problems.map((p) => `${p.path}: ${p.message}`)).toEqual([
+      'tiers.noncore.impactBurnRate: 20 times the error budget of tier noncore (0.06) is a failure share of 1 or more; set tiers.noncore.impactBurnRate below 16.67',
+    ]);
+    expect(variant({ tiers: { core: { objective: 0.9998 }, noncore: { objective: 0.94, impactBurnRate: 3 } } }).tiers.map((t) => t.impactBurnRate)).toEqual([14.4, 3]);
   });
 });
 
