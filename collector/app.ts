@@ -7,6 +7,7 @@ import { ADMIN_ONLY, SAFE_METHODS } from '../config/admin-routes.js';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProbeResult } from '../synthetic/result.js';
+import { answerClientError, MAX_URL_BYTES } from './client-errors.js';
 import { CollectorError, CollectorErrors } from './errors.js';
 import { journalApi, type JournalSource } from './journal-api.js';
 import type { ChannelHealthMetrics } from './metrics.js';
@@ -51,6 +52,8 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
     bodyLimit: 1024 * 1024,
     // Fastify's default silently drops unknown fields; bad input must be refused, not trimmed.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // What Node's parser refuses (bad framing, oversized headers) is answered in our error shape.
+    clientErrorHandler: answerClientError,
   });
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
 
@@ -61,6 +64,7 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   // plugin, so every scope inherits it. It answers rather than throws: a plugin's own error
   // handler (the sandbox's) would otherwise turn the 401 into its 400.
   app.addHook('onRequest', async (req, reply) => {
+    if (req.url.length > MAX_URL_BYTES) return sendError(reply, 'CH_URL_TOO_LONG', `url: longer than ${MAX_URL_BYTES} bytes`);
     if (deps.adminToken === null) return;
     if (!req.routeOptions.config.adminOnly && !(req.is404 && !SAFE_METHODS.has(req.method))) return;
     try {
@@ -77,12 +81,15 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
       const where = err.validationContext ?? 'request';
       return sendError(reply, 'CH_REQUEST_INVALID', `${where}${err.message.startsWith(where) ? err.message.slice(where.length) : `: ${err.message}`}`);
     }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: 'CH_REQUEST_INVALID', message: err.message } });
-    }
+    // Fastify's own refusals, each answered with the documented code and its status.
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'CH_REQUEST_TOO_LARGE', `body: ${err.message}`);
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendError(reply, 'CH_REQUEST_MEDIA_TYPE', `content-type: ${err.message}`);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, 'CH_REQUEST_INVALID', err.message);
     deps.log.error({ err }, 'unhandled collector error');
     return reply.code(500).send({ error: { code: 'CH_INTERNAL', message: 'internal error' } });
   });
+
+  app.setNotFoundHandler(async (req, reply) => sendError(reply, 'CH_ROUTE_NOT_FOUND', `${req.method} ${req.url.split('?')[0]?.slice(0, 200)}: no such endpoint`));
 
   // The routes load with the plugins (at ready), after anything the caller hooks onto the app,
   // so a caller can see every route (the admin-route inventory test does).

@@ -11,6 +11,13 @@ export const CollectorErrors = {
   CH_INGEST_UNKNOWN_LABEL: { status: 422, description: 'A result or event names a channel, transaction, tier or location the config does not know; no series is created.' },
   CH_INGEST_OUT_OF_WINDOW: { status: 422, description: 'A result or event is older than ingest.dedupeWindow (it could no longer be told from a duplicate) or too far in the future; nothing of the batch is recorded.' },
   CH_INGEST_UNAVAILABLE: { status: 503, description: 'The collector could not write its durable state (disk full, read-only); nothing was recorded, retry later.' },
+  CH_ROUTE_NOT_FOUND: { status: 404, description: 'No endpoint at that method and path.' },
+  CH_REQUEST_TOO_LARGE: { status: 413, description: 'A request body is larger than the endpoint takes; it is not read to the end.' },
+  CH_REQUEST_MEDIA_TYPE: { status: 415, description: 'A request body has a content type the endpoint does not take (the API takes application/json).' },
+  CH_HTTP_MALFORMED: { status: 400, description: 'The request is not well-formed HTTP/1.1 (e.g. both Transfer-Encoding and Content-Length, a bad header line); answered before routing, and the connection is closed.' },
+  CH_REQUEST_TIMEOUT: { status: 408, description: 'The request did not arrive in time (headers or body too slow); the connection is closed.' },
+  CH_URL_TOO_LONG: { status: 414, description: 'The URL is longer than 8 KiB; it is not routed.' },
+  CH_HEADERS_TOO_LARGE: { status: 431, description: 'The headers (with the request line) are larger than Node\'s 16 KiB limit; answered before routing, and the connection is closed.' },
   CH_RUNNER_UNAVAILABLE: { status: 503, description: 'This process runs no probes (collector mode) or is stopping.' },
 } as const;
 

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCollectorApp, type CheckRunControl } from '../../collector/app.js';
 import { createMetrics } from '../../collector/metrics.js';
 import { ResultStore } from '../../collector/result-store.js';
@@ -235,5 +236,66 @@ describe('logging', () => {
     expect(out).not.toContain('13912345678');
     expect(out).toContain('139****5678');
     expect(JSON.parse(out).account.pin).toBe('[redacted]');
+  });
+});
+
+describe('error shape', () => {
+  it('is {error: {code, message}} for an unknown route, a URL over 8 KiB and Fastify\'s own refusals, each with its documented status', async () => {
+    const { app } = setup();
+    const notFound = await app.inject({ method: 'GET', url: '/api/v1/nope?x=1' });
+    expect(notFound.statusCode).toBe(404);
+    expect(notFound.json()).toEqual({ error: { code: 'CH_ROUTE_NOT_FOUND', message: 'GET /api/v1/nope: no such endpoint' } });
+    const long = await app.inject({ method: 'GET', url: `/metrics?q=${'a'.repeat(9000)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toEqual({ error: { code: 'CH_URL_TOO_LONG', message: 'url: longer than 8192 bytes' } });
+    const media = await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run', headers: { 'content-type': 'text/csv' }, payload: 'a,b' });
+    expect(media.statusCode).toBe(415);
+    expect(media.json().error.code).toBe('CH_REQUEST_MEDIA_TYPE');
+    const badJson = await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run', headers: { 'content-type': 'application/json' }, payload: '{"a":' });
+    expect(badJson.statusCode).toBe(400);
+    expect(badJson.json().error.code).toBe('CH_REQUEST_INVALID');
+    const big = await app.inject({ method: 'POST', url: '/api/v1/checks/web.topup/run', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(1_100_000) }) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().error.code).toBe('CH_REQUEST_TOO_LARGE');
+  });
+
+  // What Node's HTTP parser refuses never reaches Fastify, so inject() cannot show it: a real
+  // socket on loopback, bytes written by hand.
+  describe('over a socket, for what Node refuses before Fastify', () => {
+    const { app } = setup();
+    let port = 0;
+    beforeAll(async () => {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      port = (app.server.address() as { port: number }).port;
+    });
+    afterAll(async () => app.close());
+
+    /** Writes `request` and reads until the server closes the connection. */
+    const exchange = (request: string) =>
+      new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.setTimeout(5000, () => socket.destroy(new Error('no answer in 5 s')));
+        socket.on('data', (d: string) => (text += d));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head = '', body = ''] = text.split('\r\n\r\n');
+          resolve({ status: Number(head.split(' ')[1]), body: body === '' ? null : JSON.parse(body) });
+        });
+        socket.end(request);
+      });
+
+    it.each([
+      ['both transfer-encoding and content-length', 'POST /api/v1/checks/web.topup/run HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n', 400, 'CH_HTTP_MALFORMED'],
+      ['a header line without a colon', 'GET /metrics HTTP/1.1\r\nHost: x\r\nnot a header\r\n\r\n', 400, 'CH_HTTP_MALFORMED'],
+      ['a URL over the header limit', `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, 'CH_URL_TOO_LONG'],
+      ['headers over the limit', `GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'CH_HEADERS_TOO_LARGE'],
+      ['an unknown route', 'DELETE /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 404, 'CH_ROUTE_NOT_FOUND'],
+    ] as const)('%s: %i %s', async (_what, request, status, code) => {
+      const res = await exchange(request);
+      expect(res.status).toBe(status);
+      expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+    });
   });
 });
