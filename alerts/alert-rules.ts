@@ -1,6 +1,7 @@
 // Alerting rules. Each carries severity (page | warning | ticket), channel, transaction, tier and,
 // where one is implicated, backend; annotations summary, description (with the measured value),
 // runbook_url and dashboard_url. docs/alerting.md explains each one and its math.
+import { METRICS, bucketSeries, countSeries } from '../contract/metrics.js';
 import type { Config } from '../config/index.js';
 import { upperNormalQuantile } from './binomial.js';
 import { hardDownGroups, pairSelectors, thresholdGroups } from './check-groups.js';
@@ -56,7 +57,7 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
   for (const { severity, tiers, n } of hardDownGroups(config)) {
     synthetic.push({
       alert: ALERT.hardDown,
-      expr: `max by (channel, transaction, tier, location) (channel_health_probe_consecutive_failures{${matcher('tier', tiers)}}) >= ${n}`,
+      expr: `max by (channel, transaction, tier, location) (${METRICS.consecutiveFailures.name}{${matcher('tier', tiers)}}) >= ${n}`,
       labels: { severity },
       annotations: {
         summary: `${where} is hard down`,
@@ -164,10 +165,10 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
       expr: [
         `(${record.probeDurationP95(alerting.latency.windowMs)}{transaction="${t.id}"} > ${limit})`,
         `and on (channel, transaction)`,
-        `(sum by (channel, transaction) (increase(channel_health_probe_duration_seconds_count{transaction="${t.id}"}[${lw}])) >= ${alerting.latency.minimumRuns})`,
+        `(sum by (channel, transaction) (increase(${countSeries(METRICS.probeDuration)}{transaction="${t.id}"}[${lw}])) >= ${alerting.latency.minimumRuns})`,
         // A p95 over a few dozen runs moves with one or two outliers; a slowdown shows in several.
         `and on (channel, transaction)`,
-        `(sum by (channel, transaction) (increase(channel_health_probe_duration_seconds_count{transaction="${t.id}"}[${lw}]) - ignoring (le) increase(channel_health_probe_duration_seconds_bucket{transaction="${t.id}",le="${limit}"}[${lw}])) >= ${LATENCY_MINIMUM_SLOW_RUNS})`,
+        `(sum by (channel, transaction) (increase(${countSeries(METRICS.probeDuration)}{transaction="${t.id}"}[${lw}]) - ignoring (le) increase(${bucketSeries(METRICS.probeDuration)}{transaction="${t.id}",le="${limit}"}[${lw}])) >= ${LATENCY_MINIMUM_SLOW_RUNS})`,
       ].join('\n'),
       for: promDuration(alerting.latency.forMs),
       labels: { severity: 'warning', transaction: t.id, tier: t.tier },
@@ -219,12 +220,12 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
     {
       alert: ALERT.notReporting,
       expr: [
-        `(time() - max by (channel, transaction, location) (channel_health_probe_last_run_timestamp_seconds))`,
+        `(time() - max by (channel, transaction, location) (${METRICS.lastRun.name}))`,
         `> on (channel, transaction) group_left (tier)`,
         `(${alerting.notReportingPeriods} * ${record.checkPeriod})`,
         // An open circuit breaker runs only every k-th firing (up to maxBackoff periods apart) on
         // purpose; the check is hard down and already alerting, so its silence is not news.
-        `unless on (channel, transaction, location) (max by (channel, transaction, location) (channel_health_probe_breaker_open) == 1)`,
+        `unless on (channel, transaction, location) (max by (channel, transaction, location) (${METRICS.breakerOpen.name}) == 1)`,
       ].join('\n'),
       labels: { severity: 'warning' },
       annotations: {

@@ -1,36 +1,24 @@
-// Recording rules: Prometheus does the arithmetic over time (DESIGN.md). Names follow
-// `channel_health:<what>:<window>`; alerts/README.md lists them for dashboards and the report.
-import { tiersByHardDownRuns, type Config } from '../config/index.js';
+// Recording rules: Prometheus does the arithmetic over time (docs/design.md). Their names come
+// from contract/recording-rules.ts, which docs/metrics.md lists for dashboards and people.
+import { parseDuration, tiersByHardDownRuns, type Config } from '../config/index.js';
+import { METRICS, bucketSeries } from '../contract/metrics.js';
+import { RATIO_WINDOWS, RECORD } from '../contract/recording-rules.js';
 import { pairSelectors, periodGroups, thresholdGroups } from './check-groups.js';
 import { errorBudgetRatio, matcher, promDuration, promNumber, selector } from './promql-text.js';
 import type { RecordingRule, RuleGroup } from './rule-types.js';
 
-/** Windows the ratios are recorded over: those the burn-rate pairs need, and what dashboards show. */
-export const RATIO_WINDOWS_MS = [5 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 6 * 3_600_000, 86_400_000, 3 * 86_400_000] as const;
+/** Windows the ratios are recorded over (contract/recording-rules.ts), in milliseconds. */
+export const RATIO_WINDOWS_MS: readonly number[] = RATIO_WINDOWS.map(parseDuration);
 
 const PAIR = 'channel, transaction, tier';
 const CHECK = 'channel, transaction, tier, location';
 
-export const record = {
-  probeSuccessRatio: (w: number) => `channel_health:probe_success_ratio:rate${promDuration(w)}`,
-  probeSuccessRatioByTransaction: (w: number) => `channel_health:probe_success_ratio_by_transaction:rate${promDuration(w)}`,
-  probeSuccessRatioByBackend: (w: number) => `channel_health:probe_success_ratio_by_backend:rate${promDuration(w)}`,
-  probeFailures: (w: number) => `channel_health:probe_failures:delta${promDuration(w)}`,
-  probeFailureThreshold: (w: number) => `channel_health:probe_failure_threshold:${promDuration(w)}`,
-  checkPeriod: 'channel_health:check_period_seconds:config',
-  evidence: 'channel_health:probe_failure_evidence:any_window',
-  backendFailingChannels: 'channel_health:backend_failing_channels:any_window',
-  probeDurationP95: (w: number) => `channel_health:probe_duration_p95_seconds:rate${promDuration(w)}`,
-  probeBudgetRemaining: (w: number) => `channel_health:probe_error_budget_remaining:${promDuration(w)}`,
-  eventSuccessRatio: (w: number) => `channel_health:event_success_ratio:rate${promDuration(w)}`,
-  eventSuccessRatioByTransaction: (w: number) => `channel_health:event_success_ratio_by_transaction:rate${promDuration(w)}`,
-  eventSuccessRatioByBackend: (w: number) => `channel_health:event_success_ratio_by_backend:rate${promDuration(w)}`,
-  eventBurnRate: (w: number) => `channel_health:event_burn_rate:rate${promDuration(w)}`,
-  eventBurnRateByTransaction: (w: number) => `channel_health:event_burn_rate_by_transaction:rate${promDuration(w)}`,
-  events: (w: number) => `channel_health:events:increase${promDuration(w)}`,
-  eventFailures: (w: number) => `channel_health:event_failures:increase${promDuration(w)}`,
-  eventBudgetRemaining: (w: number) => `channel_health:event_error_budget_remaining:${promDuration(w)}`,
-};
+type InMs<T> = { [K in keyof T]: T[K] extends (window: string) => string ? (windowMs: number) => string : T[K] };
+
+/** The contract's recording-rule names (contract/recording-rules.ts), windows in milliseconds as the config holds them. */
+export const record = Object.fromEntries(
+  Object.entries(RECORD).map(([key, name]) => [key, typeof name === 'string' ? name : (windowMs: number) => name(promDuration(windowMs))]),
+) as InMs<typeof RECORD>;
 
 /** Transactions that depend on each backend, in config order of backends; backends nothing uses are left out. */
 export function backendTransactions(config: Config): Array<{ backend: string; transactions: string[] }> {
@@ -63,7 +51,7 @@ function successRatio(failures: string, total: string, by: string | null, sel: s
  * max over instances: two collectors receiving the same agent's results count its failures once.
  */
 function failuresInWindow(w: number): string {
-  const m = 'channel_health_probe_failures_total';
+  const m = METRICS.probeFailures.name;
   const d = promDuration(w);
   return [
     `max by (${CHECK}) (`,
@@ -78,10 +66,10 @@ function failuresInWindow(w: number): string {
 
 export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>[] {
   const backends = backendTransactions(config);
-  const probeFailures = 'channel_health_probe_failures_total';
-  const probeRuns = 'channel_health_probe_runs_total';
-  const eventFailures = 'channel_health_transaction_failures_total';
-  const events = 'channel_health_transactions_total';
+  const probeFailures = METRICS.probeFailures.name;
+  const probeRuns = METRICS.probeRuns.name;
+  const eventFailures = METRICS.eventFailures.name;
+  const events = METRICS.events.name;
   const { alerting } = config;
 
   const probes: RecordingRule[] = [];
@@ -113,7 +101,7 @@ export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>
   for (const w of deltaWindows(config)) probes.push({ record: record.probeFailures(w), expr: failuresInWindow(w) });
   const evidence = [
     ...tiersByHardDownRuns(config.tiers).map(({ tiers, n }) =>
-      `(max by (${CHECK}) (channel_health_probe_consecutive_failures${tiers === null ? '' : `{${matcher('tier', tiers)}}`}) >= ${n})`,
+      `(max by (${CHECK}) (${METRICS.consecutiveFailures.name}${tiers === null ? '' : `{${matcher('tier', tiers)}}`}) >= ${n})`,
     ),
     ...alerting.evidenceWindowsMs.map((w) => `(${record.probeFailures(w)} >= on (channel, transaction) group_left () ${record.probeFailureThreshold(w)})`),
   ];
@@ -128,7 +116,7 @@ export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>
   const lw = alerting.latency.windowMs;
   probes.push({
     record: record.probeDurationP95(lw),
-    expr: `histogram_quantile(0.95, sum by (le, channel, transaction) (rate(channel_health_probe_duration_seconds_bucket[${promDuration(lw)}])))`,
+    expr: `histogram_quantile(0.95, sum by (le, channel, transaction) (rate(${bucketSeries(METRICS.probeDuration)}[${promDuration(lw)}])))`,
   });
 
   const eventRules: RecordingRule[] = [];

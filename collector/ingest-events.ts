@@ -1,9 +1,9 @@
 // POST /api/v1/events: outcomes of real customer transactions pushed by the channel systems, as a
 // JSON array or NDJSON (content-type application/x-ndjson). Same door and same all-or-nothing
 // rule as results: 400 for a malformed body or event, 422 (with the refused events listed) for a
-// channel or transaction the config does not know; counted in channel_health_transactions_total
-// and channel_health_transaction_failures_total (and, with a business code,
-// channel_health_transaction_business_errors_total). An event with an `id` is counted once.
+// channel or transaction the config does not know; counted in the contract's real-event counters
+// (METRICS.events, eventFailures and, with a business code, eventBusinessErrors). An event with
+// an `id` is counted once.
 import type { FastifyInstance } from 'fastify';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';

@@ -1,10 +1,11 @@
-// The metric contract (DESIGN.md, "Metric contract (v1)") in one file. Nothing else in the
-// program names a metric or passes loose label strings: it calls the typed functions below.
+// Registers the metric contract (contract/metrics.ts) in a registry and records into it. Nothing
+// else in the program registers a metric or passes loose label strings: it calls the typed
+// functions below. Recording a probe result is `resultUpdates` applied to the registry, the same
+// list of changes the collector commits to disk first, so the two cannot disagree.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
+import { METRICS, type MetricSpec } from '../contract/metrics.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult } from '../synthetic/result.js';
-
-export const METRIC_PREFIX = 'channel_health_';
 
 /** Seconds; the transactions' latency thresholds are added so p95-over-threshold is exact at the threshold. */
 export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] as const;
@@ -26,9 +27,9 @@ export interface ChannelHealthMetrics {
   recordEvent(event: RealEvent): void;
   /** Pre-creates the zero series of a probing location (the local one is done at start). */
   addLocation(location: string): void;
-  /** Reads the probe journal's unfinished entries at every scrape (processes that probe). */
+  /** Reads the probe journal's unfinished entries at every scrape (processes that probe; call once). */
   observeJournal(source: () => JournalPending): void;
-  /** Reads the circuit breakers' states at every scrape (processes that probe). */
+  /** Reads the circuit breakers' states at every scrape (processes that probe; call once). */
   observeBreakers(source: () => Iterable<BreakerSample>): void;
 }
 
@@ -58,122 +59,59 @@ export function durationBuckets(config: Config): number[] {
   return [...new Set([...DURATION_BUCKETS, ...extra])].sort((a, b) => a - b);
 }
 
+type Collect<L extends string> = (this: Gauge<L>) => void;
+
+function counter<L extends string>(spec: MetricSpec<L>, registry: Registry): Counter<L> {
+  return new Counter({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] });
+}
+
+function gauge<L extends string>(spec: MetricSpec<L>, registry: Registry, collect?: Collect<L>): Gauge<L> {
+  return new Gauge({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry], ...(collect ? { collect } : {}) });
+}
+
+function histogram<L extends string>(spec: MetricSpec<L>, registry: Registry, buckets: number[]): Histogram<L> {
+  return new Histogram({ name: spec.name, help: spec.help, labelNames: spec.labelNames, buckets, registers: [registry] });
+}
+
+/** The build-info gauge, set to 1 for `version`. */
+function buildInfo(registry: Registry, version: string): void {
+  gauge(METRICS.buildInfo, registry).set({ version }, 1);
+}
+
+/** The journal gauge, read from `source` at every scrape; `run` and agents that move money serve it. */
+export function observeJournal(registry: Registry, source: () => JournalPending): void {
+  gauge(METRICS.journalPending, registry, function () {
+    const counts = source();
+    for (const state of ['intended', 'done', 'flagged'] as const) this.set({ state }, counts[state]);
+  });
+}
+
+/** The breaker gauge, read from `source` at every scrape; `run` and agents serve it. */
+export function observeBreakers(registry: Registry, source: () => Iterable<BreakerSample>): void {
+  gauge(METRICS.breakerOpen, registry, function () {
+    for (const b of source()) this.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
+  });
+}
+
 export function createMetrics(registry: Registry, config: Config, options: MetricsOptions): ChannelHealthMetrics {
   const buckets = durationBuckets(config);
-  const probeRuns = new Counter({
-    name: 'channel_health_probe_runs_total',
-    help: 'Synthetic probe runs, by channel, transaction, tier and probing location.',
-    labelNames: ['channel', 'transaction', 'tier', 'location'] as const,
-    registers: [registry],
-  });
-  const probeFailures = new Counter({
-    name: 'channel_health_probe_failures_total',
-    help: 'Failed synthetic probe runs, by failure reason (closed set).',
-    labelNames: ['channel', 'transaction', 'tier', 'location', 'reason'] as const,
-    registers: [registry],
-  });
-  const probeDuration = new Histogram({
-    name: 'channel_health_probe_duration_seconds',
-    help: 'Duration of a whole probe run (all steps, cleanup included).',
-    labelNames: ['channel', 'transaction', 'location'] as const,
-    buckets,
-    registers: [registry],
-  });
-  const stepDuration = new Histogram({
-    name: 'channel_health_probe_step_duration_seconds',
-    help: 'Duration of each probe step that ran.',
-    labelNames: ['channel', 'transaction', 'step', 'location'] as const,
-    buckets,
-    registers: [registry],
-  });
-  const probeSuccess = new Gauge({
-    name: 'channel_health_probe_success',
-    help: 'Outcome of the last probe run: 1 success, 0 failure.',
-    labelNames: ['channel', 'transaction', 'tier', 'location'] as const,
-    registers: [registry],
-  });
-  const lastRun = new Gauge({
-    name: 'channel_health_probe_last_run_timestamp_seconds',
-    help: 'Unix time at which the last probe run finished.',
-    labelNames: ['channel', 'transaction', 'location'] as const,
-    registers: [registry],
-  });
-  const consecutiveFailures = new Gauge({
-    name: 'channel_health_probe_consecutive_failures',
-    help: 'Probe runs failed in a row; 0 after a success.',
-    labelNames: ['channel', 'transaction', 'tier', 'location'] as const,
-    registers: [registry],
-  });
-  const transactions = new Counter({
-    name: 'channel_health_transactions_total',
-    help: 'Real customer transactions reported by the channel systems.',
-    labelNames: ['channel', 'transaction', 'tier'] as const,
-    registers: [registry],
-  });
-  const transactionFailures = new Counter({
-    name: 'channel_health_transaction_failures_total',
-    help: 'Failed real customer transactions, by failure reason (closed set).',
-    labelNames: ['channel', 'transaction', 'tier', 'reason'] as const,
-    registers: [registry],
-  });
+  const probeRuns = counter(METRICS.probeRuns, registry);
+  const probeFailures = counter(METRICS.probeFailures, registry);
+  histogram(METRICS.probeDuration, registry, buckets);
+  histogram(METRICS.stepDuration, registry, buckets);
+  gauge(METRICS.probeSuccess, registry);
+  gauge(METRICS.lastRun, registry);
+  gauge(METRICS.consecutiveFailures, registry);
+  const transactions = counter(METRICS.events, registry);
+  const transactionFailures = counter(METRICS.eventFailures, registry);
   // Made on first failure, not pre-created: checks × steps × reasons × locations (× codes) would
   // multiply the zero series by ten for counts that are almost always absent.
-  const stepFailures = new Counter({
-    name: 'channel_health_probe_step_failures_total',
-    help: 'Probe steps that ran and failed, by step and failure reason; compensating (always) steps included. Created on first failure.',
-    labelNames: ['channel', 'transaction', 'step', 'location', 'reason'] as const,
-    registers: [registry],
-  });
-  const businessErrors = new Counter({
-    name: 'channel_health_probe_business_errors_total',
-    help: 'Failed probe steps that answered a business failure code, by code (the channel\'s known codes; `other` for the rest). Created on first failure.',
-    labelNames: ['channel', 'transaction', 'step', 'location', 'code'] as const,
-    registers: [registry],
-  });
-  const eventBusinessErrors = new Counter({
-    name: 'channel_health_transaction_business_errors_total',
-    help: 'Failed real customer transactions that carried a business failure code, by code (the channel\'s known codes; `other` for the rest). Created on first failure.',
-    labelNames: ['channel', 'transaction', 'code'] as const,
-    registers: [registry],
-  });
-  const objective = new Gauge({
-    name: 'channel_health_objective_ratio',
-    help: 'Success objective of each transaction (from its tier).',
-    labelNames: ['transaction', 'tier'] as const,
-    registers: [registry],
-  });
-  const buildInfo = new Gauge({
-    name: 'channel_health_build_info',
-    help: 'Always 1; the version label says which build is running.',
-    labelNames: ['version'] as const,
-    registers: [registry],
-  });
+  counter(METRICS.stepFailures, registry);
+  counter(METRICS.businessErrors, registry);
+  counter(METRICS.eventBusinessErrors, registry);
+  const objective = gauge(METRICS.objective, registry);
+  buildInfo(registry, options.version);
 
-  let journalSource: (() => JournalPending) | null = null;
-  const journalPending = new Gauge({
-    name: 'channel_health_journal_pending',
-    help: 'Unfinished money-moving probe runs in the journal: intended (outcome unknown), done (compensation due), flagged (a human must look).',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    collect() {
-      if (!journalSource) return;
-      const counts = journalSource();
-      for (const state of ['intended', 'done', 'flagged'] as const) this.set({ state }, counts[state]);
-    },
-  });
-  let breakerSource: (() => Iterable<BreakerSample>) | null = null;
-  const breakerOpen = new Gauge({
-    name: 'channel_health_probe_breaker_open',
-    help: 'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
-    labelNames: ['channel', 'transaction', 'location'] as const,
-    registers: [registry],
-    collect() {
-      if (!breakerSource) return;
-      for (const b of breakerSource()) this.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
-    },
-  });
-
-  buildInfo.set({ version: options.version }, 1);
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
   const codeLabel = businessCodeLabels(config);
   for (const t of config.transactions) objective.set({ transaction: t.id, tier: t.tier }, t.objective);
@@ -201,46 +139,27 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   return {
     registry,
     addLocation,
-    observeJournal(source) {
-      journalSource = source;
-      // The series exist from the first scrape, so "nothing pending" is a 0, not an absent series.
-      for (const state of ['intended', 'done', 'flagged'] as const) journalPending.set({ state }, 0);
-    },
-    observeBreakers(source) {
-      breakerSource = source;
-      for (const b of source()) breakerOpen.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
-    },
+    observeJournal: (source) => observeJournal(registry, source),
+    observeBreakers: (source) => observeBreakers(registry, source),
     recordResult(result) {
-      const { channel, transaction, tier, location } = result;
-      addLocation(location);
-      const labels = { channel, transaction, tier, location };
-      probeRuns.inc(labels);
-      probeDuration.observe({ channel, transaction, location }, result.durationMs / 1000);
-      for (const step of result.steps) {
-        if (!step.skipped) stepDuration.observe({ channel, transaction, step: step.name, location }, step.durationMs / 1000);
-      }
-      const finishedSeconds = (result.startedAt + result.durationMs) / 1000;
-      lastRun.set({ channel, transaction, location }, finishedSeconds);
-      for (const f of failedSteps(result, codeLabel)) {
-        stepFailures.inc({ channel, transaction, step: f.step, location, reason: f.reason });
-        if (f.code !== null) businessErrors.inc({ channel, transaction, step: f.step, location, code: f.code });
-      }
-      if (result.ok) {
-        probeSuccess.set(labels, 1);
-        consecutiveFailures.set(labels, 0);
-      } else {
-        probeFailures.inc({ ...labels, reason: result.reason ?? 'internal' });
-        probeSuccess.set(labels, 0);
-        consecutiveFailures.inc(labels);
-      }
+      addLocation(result.location);
+      for (const update of resultUpdates(result, codeLabel)) applyUpdate(registry, update);
     },
     recordEvent(event) {
+      // No latency here: it goes to the ingest metrics' histogram (createIngestMetrics).
       const tier = tierOf.get(event.transaction) as string;
-      transactions.inc({ channel: event.channel, transaction: event.transaction, tier });
-      if (!event.ok) transactionFailures.inc({ channel: event.channel, transaction: event.transaction, tier, reason: event.reason ?? 'internal' });
-      if (!event.ok && event.code) eventBusinessErrors.inc({ channel: event.channel, transaction: event.transaction, code: event.code });
+      for (const update of eventUpdates({ ...event, tier, latencyMs: null })) applyUpdate(registry, update);
     },
   };
+}
+
+/** One SeriesUpdate made to the registry's metric of that name. */
+function applyUpdate(registry: Registry, u: SeriesUpdate): void {
+  const metric = registry.getSingleMetric(u.metric);
+  if (u.op === 'observe' && metric instanceof Histogram) metric.observe(u.labels, u.value);
+  else if (u.op === 'inc' && (metric instanceof Counter || metric instanceof Gauge)) metric.inc(u.labels, u.value);
+  else if (u.op === 'set' && metric instanceof Gauge) metric.set(u.labels, u.value);
+  else throw new Error(`no ${u.kind} ${u.metric} to ${u.op}`);
 }
 
 /** Label value of a channel's business code: listed in the config (`businessCode.errors`), else `other`. */
@@ -265,7 +184,7 @@ export function failedSteps(result: ProbeResult, codeLabel: CodeLabeler): Array<
 
 // ---------------------------------------------------------------------------------------------
 // Ingest, the collector's durable state, and the agent's own metrics (docs/metrics.md,
-// "Ingest and agents"). Additions beside the v1 contract above, which they leave unchanged.
+// "Ingest and agents").
 
 export const INGEST_ENDPOINTS = ['results', 'events'] as const;
 export type IngestEndpoint = (typeof INGEST_ENDPOINTS)[number];
@@ -288,25 +207,9 @@ export interface IngestMetrics {
  * exists from the start, so a refused request changes values, never the series set.
  */
 export function createIngestMetrics(registry: Registry, config: Config, codes: readonly string[]): IngestMetrics {
-  const items = new Counter({
-    name: 'channel_health_ingest_items_total',
-    help: 'Pushed results and real events taken in, by endpoint and outcome (accepted, or a duplicate of one recorded before).',
-    labelNames: ['endpoint', 'outcome'] as const,
-    registers: [registry],
-  });
-  const refused = new Counter({
-    name: 'channel_health_ingest_refused_total',
-    help: 'Ingest requests refused whole, by endpoint and error code; nothing of a refused request is recorded.',
-    labelNames: ['endpoint', 'code'] as const,
-    registers: [registry],
-  });
-  const eventLatency = new Histogram({
-    name: 'channel_health_transaction_duration_seconds',
-    help: 'Latency of real customer transactions, as reported by the channel systems (events that carry latencyMs).',
-    labelNames: ['channel', 'transaction'] as const,
-    buckets: durationBuckets(config),
-    registers: [registry],
-  });
+  const items = counter(METRICS.ingestItems, registry);
+  const refused = counter(METRICS.ingestRefused, registry);
+  const eventLatency = histogram(METRICS.eventDuration, registry, durationBuckets(config));
   const known = new Set(codes);
   for (const endpoint of INGEST_ENDPOINTS) {
     for (const outcome of INGEST_OUTCOMES) items.inc({ endpoint, outcome }, 0);
@@ -330,32 +233,31 @@ export interface SeriesUpdate {
 }
 
 /**
- * What recordResult does to the series, as data, so the collector can commit it to disk before
- * it touches the registry. It must mirror recordResult exactly: the restore test in
- * test/unit/ingest-durable.test.ts compares a restored registry with the live one.
+ * What recording a probe result does to the series, as data: recordResult applies exactly this
+ * list, and the collector commits the same list to disk before it touches the registry.
  */
 export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): SeriesUpdate[] {
   const { channel, transaction, tier, location } = result;
   const labels = { channel, transaction, tier, location };
   const out: SeriesUpdate[] = [
-    { kind: 'counter', metric: 'channel_health_probe_runs_total', labels, op: 'inc', value: 1 },
-    { kind: 'histogram', metric: 'channel_health_probe_duration_seconds', labels: { channel, transaction, location }, op: 'observe', value: result.durationMs / 1000 },
+    { kind: 'counter', metric: METRICS.probeRuns.name, labels, op: 'inc', value: 1 },
+    { kind: 'histogram', metric: METRICS.probeDuration.name, labels: { channel, transaction, location }, op: 'observe', value: result.durationMs / 1000 },
   ];
   for (const step of result.steps) {
-    if (!step.skipped) out.push({ kind: 'histogram', metric: 'channel_health_probe_step_duration_seconds', labels: { channel, transaction, step: step.name, location }, op: 'observe', value: step.durationMs / 1000 });
+    if (!step.skipped) out.push({ kind: 'histogram', metric: METRICS.stepDuration.name, labels: { channel, transaction, step: step.name, location }, op: 'observe', value: step.durationMs / 1000 });
   }
-  out.push({ kind: 'gauge', metric: 'channel_health_probe_last_run_timestamp_seconds', labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
+  out.push({ kind: 'gauge', metric: METRICS.lastRun.name, labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
   for (const f of failedSteps(result, codeLabel)) {
-    out.push({ kind: 'counter', metric: 'channel_health_probe_step_failures_total', labels: { channel, transaction, step: f.step, location, reason: f.reason }, op: 'inc', value: 1 });
-    if (f.code !== null) out.push({ kind: 'counter', metric: 'channel_health_probe_business_errors_total', labels: { channel, transaction, step: f.step, location, code: f.code }, op: 'inc', value: 1 });
+    out.push({ kind: 'counter', metric: METRICS.stepFailures.name, labels: { channel, transaction, step: f.step, location, reason: f.reason }, op: 'inc', value: 1 });
+    if (f.code !== null) out.push({ kind: 'counter', metric: METRICS.businessErrors.name, labels: { channel, transaction, step: f.step, location, code: f.code }, op: 'inc', value: 1 });
   }
   if (result.ok) {
-    out.push({ kind: 'gauge', metric: 'channel_health_probe_success', labels, op: 'set', value: 1 });
-    out.push({ kind: 'gauge', metric: 'channel_health_probe_consecutive_failures', labels, op: 'set', value: 0 });
+    out.push({ kind: 'gauge', metric: METRICS.probeSuccess.name, labels, op: 'set', value: 1 });
+    out.push({ kind: 'gauge', metric: METRICS.consecutiveFailures.name, labels, op: 'set', value: 0 });
   } else {
-    out.push({ kind: 'counter', metric: 'channel_health_probe_failures_total', labels: { ...labels, reason: result.reason ?? 'internal' }, op: 'inc', value: 1 });
-    out.push({ kind: 'gauge', metric: 'channel_health_probe_success', labels, op: 'set', value: 0 });
-    out.push({ kind: 'gauge', metric: 'channel_health_probe_consecutive_failures', labels, op: 'inc', value: 1 });
+    out.push({ kind: 'counter', metric: METRICS.probeFailures.name, labels: { ...labels, reason: result.reason ?? 'internal' }, op: 'inc', value: 1 });
+    out.push({ kind: 'gauge', metric: METRICS.probeSuccess.name, labels, op: 'set', value: 0 });
+    out.push({ kind: 'gauge', metric: METRICS.consecutiveFailures.name, labels, op: 'inc', value: 1 });
   }
   return out;
 }
@@ -363,10 +265,10 @@ export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): Seri
 /** What recordEvent (and observeEventLatency, when the event has a latency) do, as data. */
 export function eventUpdates(event: RealEvent & { tier: string; latencyMs: number | null }): SeriesUpdate[] {
   const { channel, transaction, tier } = event;
-  const out: SeriesUpdate[] = [{ kind: 'counter', metric: 'channel_health_transactions_total', labels: { channel, transaction, tier }, op: 'inc', value: 1 }];
-  if (!event.ok) out.push({ kind: 'counter', metric: 'channel_health_transaction_failures_total', labels: { channel, transaction, tier, reason: event.reason ?? 'internal' }, op: 'inc', value: 1 });
-  if (!event.ok && event.code) out.push({ kind: 'counter', metric: 'channel_health_transaction_business_errors_total', labels: { channel, transaction, code: event.code }, op: 'inc', value: 1 });
-  if (event.latencyMs !== null) out.push({ kind: 'histogram', metric: 'channel_health_transaction_duration_seconds', labels: { channel, transaction }, op: 'observe', value: event.latencyMs / 1000 });
+  const out: SeriesUpdate[] = [{ kind: 'counter', metric: METRICS.events.name, labels: { channel, transaction, tier }, op: 'inc', value: 1 }];
+  if (!event.ok) out.push({ kind: 'counter', metric: METRICS.eventFailures.name, labels: { channel, transaction, tier, reason: event.reason ?? 'internal' }, op: 'inc', value: 1 });
+  if (!event.ok && event.code) out.push({ kind: 'counter', metric: METRICS.eventBusinessErrors.name, labels: { channel, transaction, code: event.code }, op: 'inc', value: 1 });
+  if (event.latencyMs !== null) out.push({ kind: 'histogram', metric: METRICS.eventDuration.name, labels: { channel, transaction }, op: 'observe', value: event.latencyMs / 1000 });
   return out;
 }
 
@@ -465,68 +367,18 @@ export interface AgentMetricsOptions {
 
 /** The agent's /metrics: its own delivery state only; probe outcomes are exported by collectors. */
 export function createAgentMetrics(registry: Registry, options: AgentMetricsOptions): AgentMetrics {
-  const produced = new Counter({
-    name: 'channel_health_agent_results_total',
-    help: 'Probe results this agent produced (written to its spool); kept across restarts.',
-    registers: [registry],
+  const produced = counter(METRICS.agentResults, registry);
+  const pending = gauge(METRICS.agentSpoolPending, registry);
+  const pushes = counter(METRICS.agentPushes, registry);
+  const refused = counter(METRICS.agentResultsRefused, registry);
+  gauge(METRICS.agentOldestPendingAge, registry, function () {
+    for (const collector of options.collectors) this.set({ collector }, options.oldestPendingAgeSeconds(collector) ?? 0);
   });
-  const pending = new Gauge({
-    name: 'channel_health_agent_spool_pending',
-    help: 'Results in the spool not yet acknowledged by the collector.',
-    labelNames: ['collector'] as const,
-    registers: [registry],
-  });
-  const pushes = new Counter({
-    name: 'channel_health_agent_pushes_total',
-    help: 'Batches pushed to a collector, by outcome (ok: acknowledged; failed: retried later).',
-    labelNames: ['collector', 'outcome'] as const,
-    registers: [registry],
-  });
-  const refused = new Counter({
-    name: 'channel_health_agent_results_refused_total',
-    help: 'Results a collector refused for good (unknown label, out of its window); dropped from the spool for that collector.',
-    labelNames: ['collector'] as const,
-    registers: [registry],
-  });
-  new Gauge({
-    name: 'channel_health_agent_oldest_pending_age_seconds',
-    help: 'How long the oldest result waiting for the collector has waited; 0 when none waits.',
-    labelNames: ['collector'] as const,
-    registers: [registry],
-    collect() {
-      for (const collector of options.collectors) this.set({ collector }, options.oldestPendingAgeSeconds(collector) ?? 0);
-    },
-  });
-  new Gauge({ name: 'channel_health_build_info', help: 'Always 1; the version label says which build is running.', labelNames: ['version'] as const, registers: [registry] }).set(
-    { version: options.version },
-    1,
-  );
-  // The same two safety gauges `run` serves (createMetrics above): an agent that tops up accounts
-  // must show its unfinished journal entries and open breakers where it is scraped.
-  const { journal, breakers } = options;
-  if (journal) {
-    new Gauge({
-      name: 'channel_health_journal_pending',
-      help: 'Unfinished money-moving probe runs in the journal: intended (outcome unknown), done (compensation due), flagged (a human must look).',
-      labelNames: ['state'] as const,
-      registers: [registry],
-      collect() {
-        const counts = journal();
-        for (const state of ['intended', 'done', 'flagged'] as const) this.set({ state }, counts[state]);
-      },
-    });
-  }
-  if (breakers) {
-    new Gauge({
-      name: 'channel_health_probe_breaker_open',
-      help: 'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
-      labelNames: ['channel', 'transaction', 'location'] as const,
-      registers: [registry],
-      collect() {
-        for (const b of breakers()) this.set({ channel: b.channel, transaction: b.transaction, location: b.location }, b.open ? 1 : 0);
-      },
-    });
-  }
+  buildInfo(registry, options.version);
+  // The same two safety gauges `run` serves: an agent that tops up accounts must show its
+  // unfinished journal entries and open breakers where it is scraped.
+  if (options.journal) observeJournal(registry, options.journal);
+  if (options.breakers) observeBreakers(registry, options.breakers);
   produced.inc(options.producedBefore);
   for (const collector of options.collectors) {
     pending.set({ collector }, 0);

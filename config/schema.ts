@@ -1,5 +1,6 @@
 // The config file's schema. Descriptions here are the user documentation of each field
 // (docs/config.md is generated from them), so they say what a NOC engineer needs to know.
+import { METRICS } from '../contract/metrics.js';
 import Type, { type Static } from 'typebox';
 import { byDefault, CONFIG_DEFAULTS as D } from './defaults.js';
 import { ID_PATTERN } from './paths.js';
@@ -63,7 +64,8 @@ const BusinessCodeSchema = Type.Object(
       Type.Record(Type.String(), Type.String({ maxLength: 200 }), {
         description:
           'Known failure codes and what each means, e.g. {"5101": "billing system unavailable"}. A failed step\'s code is exported as the `code` label of ' +
-          'channel_health_probe_business_errors_total when it is listed here and as `other` when not, so a misbehaving channel cannot grow the series set; ' +
+          METRICS.businessErrors.name +
+          ' when it is listed here and as `other` when not, so a misbehaving channel cannot grow the series set; ' +
           'the weekly report ranks the codes with these meanings. At most 200 codes of 1–32 letters, digits, `_`, `.` or `-`; none may also be a success code.',
       }),
     ),

@@ -1,10 +1,12 @@
 // NOC overview: the wall. Big tiles that count what needs a person now (hard down, spreading,
 // evidence of failure, pages), the channel × transaction grid against the objective, the firing
 // alerts, and the error budget of the transactions that page. Read from across a room; refreshes itself.
+import { METRICS } from '../contract/metrics.js';
+import { RECORD } from '../contract/recording-rules.js';
 import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, dashboardPath, finishDashboard, newDashboard, section } from './dashboard.js';
 import { COLOR, barGaugePanel, fallingThresholds, gridPanel, risingThresholds, stateMappings, statPanel, steps, tablePanel } from './panels.js';
-import { METRIC, RECORD, belowObjective, selector } from './promql.js';
+import { belowObjective, selector } from './promql.js';
 import { SPREADING_CHANNELS, dashboardSettings, type DashboardSettings } from './settings.js';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 
@@ -45,14 +47,14 @@ export function bandWidths(n: number): number[] {
 
 export function nocOverview(config: Config): dashboard.Dashboard {
   const s = dashboardSettings(config);
-  const consecutive = `max by (channel, transaction) (${METRIC.consecutiveFailures})`;
+  const consecutive = `max by (channel, transaction) (${METRICS.consecutiveFailures.name})`;
 
   /*
    * Red: the alerting rules see evidence (hard down, or more failures than an objective-meeting
    * channel would show). Amber: below the objective over the last hour without such evidence yet.
-   * Green: at or above it. Both tests are against channel_health_objective_ratio, never a number here.
+   * Green: at or above it. Both tests are against the objective gauge (METRICS.objective), never a number here.
    */
-  const gridState = `(2 * max by (channel, transaction) (${RECORD.probeEvidence})) or max by (channel, transaction) (${belowObjective(RECORD.probeSuccess(GRID_WINDOW))})`;
+  const gridState = `(2 * max by (channel, transaction) (${RECORD.evidence})) or max by (channel, transaction) (${belowObjective(RECORD.probeSuccessRatio(GRID_WINDOW))})`;
 
   const builder = newDashboard({
     uid: DASHBOARD_UID.nocOverview,
@@ -88,7 +90,7 @@ export function nocOverview(config: Config): dashboard.Dashboard {
       statPanel({
         title: 'Pairs failing',
         description: 'Channel × transaction pairs with evidence of failure: hard down, or more failed probes than a pair meeting its objective would show (docs/alerting.md).',
-        queries: [{ expr: `count(${RECORD.probeEvidence}) or vector(0)`, instant: true }],
+        queries: [{ expr: `count(${RECORD.evidence}) or vector(0)`, instant: true }],
         w: 6,
         h: 5,
         thresholds: RED_FROM_ONE(),
@@ -154,7 +156,7 @@ export function nocOverview(config: Config): dashboard.Dashboard {
       gridPanel({
         title: `Probe success ratio, last ${GRID_WINDOW}`,
         description: 'The numbers behind the grid above: successful / all probe runs per pair over the last hour.',
-        queries: [{ expr: `max by (channel, transaction) (${RECORD.probeSuccess(GRID_WINDOW)})` }],
+        queries: [{ expr: `max by (channel, transaction) (${RECORD.probeSuccessRatio(GRID_WINDOW)})` }],
         rowLabel: 'channel',
         columnLabel: 'transaction',
         w: 14,
@@ -169,7 +171,7 @@ export function nocOverview(config: Config): dashboard.Dashboard {
       tablePanel({
         title: 'Failing in a row',
         description: `Pairs whose last probe run failed, with how many runs in a row; red from ${s.hardDownRuns} (hard down). Empty when every last run passed.`,
-        queries: [{ expr: `sort_desc(max by (channel, transaction, location) (${METRIC.consecutiveFailures}) > 0)` }],
+        queries: [{ expr: `sort_desc(max by (channel, transaction, location) (${METRICS.consecutiveFailures.name}) > 0)` }],
         columns: [
           { field: 'channel', title: 'Channel' },
           { field: 'transaction', title: 'Transaction' },
@@ -226,8 +228,8 @@ export function nocOverview(config: Config): dashboard.Dashboard {
         title: `Error budget left — ${tierId}${tier?.label ? ` (${tier.label})` : ''}`,
         description: `Share of the ${s.sloWindow} error budget left per transaction of the tier, from real traffic and from probes. Below 0: the objective is already missed over the window.`,
         queries: [
-          { expr: selector(RECORD.eventBudget(s.sloWindow), tierSel), legend: '{{transaction}} · real' },
-          { expr: selector(RECORD.probeBudget(s.sloWindow), tierSel), legend: '{{transaction}} · probes' },
+          { expr: selector(RECORD.eventBudgetRemaining(s.sloWindow), tierSel), legend: '{{transaction}} · real' },
+          { expr: selector(RECORD.probeBudgetRemaining(s.sloWindow), tierSel), legend: '{{transaction}} · probes' },
         ],
         unit: 'percentunit',
         decimals: 1,
@@ -245,7 +247,7 @@ export function nocOverview(config: Config): dashboard.Dashboard {
 
 /** Pairs hard down by their tier's run count. */
 function hardDownExpr(s: DashboardSettings): string {
-  const terms = s.hardDownByTier.map(({ tiers, n }) => `(max by (channel, transaction) (${selector(METRIC.consecutiveFailures, tiers === null ? [] : [['tier', tiers.join('|')]])}) >= ${n})`);
+  const terms = s.hardDownByTier.map(({ tiers, n }) => `(max by (channel, transaction) (${selector(METRICS.consecutiveFailures.name, tiers === null ? [] : [['tier', tiers.join('|')]])}) >= ${n})`);
   return terms.join(' or ');
 }
 

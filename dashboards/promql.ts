@@ -1,42 +1,7 @@
-// The PromQL every panel is made of, in one place: metric and recording-rule names (DESIGN.md's
-// metric contract, alerts/README.md's recording rules) and the few shapes of query built on them.
-// Panels never spell a metric name, an objective or a label value themselves.
-
-/** Raw metrics of the contract (collector/metrics.ts); a unit test checks them against a live registry. */
-export const METRIC = Object.freeze({
-  probeRuns: 'channel_health_probe_runs_total',
-  probeFailures: 'channel_health_probe_failures_total',
-  probeDuration: 'channel_health_probe_duration_seconds',
-  stepDuration: 'channel_health_probe_step_duration_seconds',
-  probeSuccess: 'channel_health_probe_success',
-  lastRun: 'channel_health_probe_last_run_timestamp_seconds',
-  consecutiveFailures: 'channel_health_probe_consecutive_failures',
-  events: 'channel_health_transactions_total',
-  eventFailures: 'channel_health_transaction_failures_total',
-  objective: 'channel_health_objective_ratio',
-  businessErrors: 'channel_health_probe_business_errors_total',
-});
-
-/** Recording rules published by alerts/ (alerts/README.md). `W` is a rate window, `S` the SLO window. */
-export const RECORD = Object.freeze({
-  probeSuccess: (w: string) => `channel_health:probe_success_ratio:rate${w}`,
-  probeSuccessByTransaction: (w: string) => `channel_health:probe_success_ratio_by_transaction:rate${w}`,
-  probeSuccessByBackend: (w: string) => `channel_health:probe_success_ratio_by_backend:rate${w}`,
-  probeFailuresDelta: (e: string) => `channel_health:probe_failures:delta${e}`,
-  probeFailureThreshold: (e: string) => `channel_health:probe_failure_threshold:${e}`,
-  probeEvidence: 'channel_health:probe_failure_evidence:any_window',
-  backendFailingChannels: 'channel_health:backend_failing_channels:any_window',
-  probeP95: (l: string) => `channel_health:probe_duration_p95_seconds:rate${l}`,
-  probeBudget: (s: string) => `channel_health:probe_error_budget_remaining:${s}`,
-  eventSuccess: (w: string) => `channel_health:event_success_ratio:rate${w}`,
-  eventSuccessByTransaction: (w: string) => `channel_health:event_success_ratio_by_transaction:rate${w}`,
-  eventSuccessByBackend: (w: string) => `channel_health:event_success_ratio_by_backend:rate${w}`,
-  eventBurn: (w: string) => `channel_health:event_burn_rate:rate${w}`,
-  eventBurnByTransaction: (w: string) => `channel_health:event_burn_rate_by_transaction:rate${w}`,
-  events: (w: string) => `channel_health:events:increase${w}`,
-  eventFailures: (w: string) => `channel_health:event_failures:increase${w}`,
-  eventBudget: (s: string) => `channel_health:event_error_budget_remaining:${s}`,
-});
+// The PromQL every panel is made of, in one place: the few shapes of query built on the metric
+// and recording-rule names of contract/. Panels take names from contract/ and never spell a
+// metric name, an objective or a label value themselves.
+import { METRICS } from '../contract/metrics.js';
 
 /** Label matchers as label → regular expression (a literal id or a `$variable`); `=~` keeps "All" working. */
 export type Matchers = ReadonlyArray<readonly [label: string, regex: string]>;
@@ -61,8 +26,8 @@ export function sumIncrease(metric: string, matchers: Matchers, window: string, 
 export type Source = 'probe' | 'event';
 
 const COUNTERS: Record<Source, { total: string; failed: string }> = {
-  probe: { total: METRIC.probeRuns, failed: METRIC.probeFailures },
-  event: { total: METRIC.events, failed: METRIC.eventFailures },
+  probe: { total: METRICS.probeRuns.name, failed: METRICS.probeFailures.name },
+  event: { total: METRICS.events.name, failed: METRICS.eventFailures.name },
 };
 
 /** Failed / all over a window, from the raw counters (for filters the recording rules do not keep, like location). */
@@ -80,7 +45,7 @@ export function successRatio(source: Source, matchers: Matchers, window: string,
  * join on it stays one-to-one however many instances Prometheus scrapes.
  */
 export function objective(key: 'transaction' | 'tier' = 'transaction', matchers: Matchers = []): string {
-  return `max by (${key}) (${selector(METRIC.objective, matchers)})`;
+  return `max by (${key}) (${selector(METRICS.objective.name, matchers)})`;
 }
 
 /** `ratio` ÷ the share of failures the objective allows: 1 = failing exactly as fast as allowed. */

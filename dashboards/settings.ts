@@ -18,11 +18,11 @@ export const BURN_FACTOR: Readonly<Record<RateWindow, number>> = Object.freeze({
 export const SPREADING_CHANNELS = 2;
 
 export interface DashboardSettings {
-  /** `S` in `channel_health:*_error_budget_remaining:<S>`. */
+  /** `S` in RECORD.probeBudgetRemaining and RECORD.eventBudgetRemaining. */
   sloWindow: string;
-  /** `E` in `channel_health:probe_failures:delta<E>`. */
+  /** `E` in RECORD.probeFailures. */
   evidenceWindows: readonly string[];
-  /** `L` in `channel_health:probe_duration_p95_seconds:rate<L>`. */
+  /** `L` in RECORD.probeDurationP95. */
   latencyWindow: string;
   /** Fewest consecutive failed runs that make a (channel, transaction) of any tier hard down (colours turn red from it). */
   hardDownRuns: number;

@@ -2,11 +2,13 @@
 // fast it burns at each alert window, and how the budget went down over time. Real traffic and
 // probes are shown apart: real traffic is what customers saw, probes are what can be measured when
 // nobody is buying.
+import { METRICS } from '../contract/metrics.js';
+import { RECORD } from '../contract/recording-rules.js';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboard.js';
 import { DATASOURCE, fallingThresholds, gridPanel, risingThresholds, tablePanel, timeSeriesPanel } from './panels.js';
-import { METRIC, RECORD, burnFromSuccessRatio, objective, selector, union, withLabel, type Matchers } from './promql.js';
+import { burnFromSuccessRatio, objective, selector, union, withLabel, type Matchers } from './promql.js';
 import { BURN_FACTOR, RATE_WINDOWS, dashboardSettings } from './settings.js';
 
 /** Every panel filters by both variables; alert links fill `transaction` (`?var-transaction=topup`). */
@@ -19,7 +21,7 @@ const TIER: Matchers = [
 const BUDGET_THRESHOLDS = () => fallingThresholds(0, 0.25);
 
 function allOf(label: 'tier' | 'transaction'): dashboard.QueryVariableBuilder {
-  const q = `label_values(${METRIC.objective}, ${label})`;
+  const q = `label_values(${METRICS.objective.name}, ${label})`;
   return new dashboard.QueryVariableBuilder(label)
     .label(label)
     .datasource(DATASOURCE)
@@ -81,11 +83,11 @@ export function sloBudget(config: Config): dashboard.Dashboard {
         title: `Objective, success and budget per transaction over ${S}`,
         description: `Budget left = 1 − (failure ratio over ${S} ÷ (1 − objective)): 100% nothing spent, 0 objective exactly met, below 0 missed. Real traffic is what customers saw; probes are the synthetic view.`,
         queries: [
-          { expr: `max by (transaction, tier) (${selector(METRIC.objective, TIER)})` },
-          { expr: successFromBudget(RECORD.eventBudget(S)) },
-          { expr: successFromBudget(RECORD.probeBudget(S)) },
-          { expr: selector(RECORD.eventBudget(S), TIER) },
-          { expr: selector(RECORD.probeBudget(S), TIER) },
+          { expr: `max by (transaction, tier) (${selector(METRICS.objective.name, TIER)})` },
+          { expr: successFromBudget(RECORD.eventBudgetRemaining(S)) },
+          { expr: successFromBudget(RECORD.probeBudgetRemaining(S)) },
+          { expr: selector(RECORD.eventBudgetRemaining(S), TIER) },
+          { expr: selector(RECORD.probeBudgetRemaining(S), TIER) },
         ],
         columns: [
           { field: 'transaction', title: 'Transaction' },
@@ -111,14 +113,14 @@ export function sloBudget(config: Config): dashboard.Dashboard {
       burnGrid(
         'Burn rate — real traffic',
         'Failure ratio ÷ (1 − objective) at each window the burn-rate alerts use. 1 spends the budget exactly over the SLO window (amber from there); red from the window\'s paging factor (14.4 at 5m/1h, 6 at 30m/6h, 3 at 2h/1d, 1 at 3d).',
-        (w) => selector(RECORD.eventBurnByTransaction(w), TIER),
+        (w) => selector(RECORD.eventBurnRateByTransaction(w), TIER),
       ),
     )
     .withPanel(
       burnGrid(
         'Burn rate — probes',
         'The same for probe runs. At one probe every 30 s a single failure is a large burn at short windows; the synthetic alerts use failure counts instead (docs/alerting.md), this is for comparison.',
-        (w) => burnFromSuccessRatio(selector(RECORD.probeSuccessByTransaction(w), TIER)),
+        (w) => burnFromSuccessRatio(selector(RECORD.probeSuccessRatioByTransaction(w), TIER)),
       ),
     )
     .withRow(section('Budget burn'))
@@ -126,7 +128,7 @@ export function sloBudget(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: `Budget left over time — real traffic (${S} window)`,
         description: 'How the budget went down: each point is the budget left over the SLO window ending there.',
-        queries: [{ expr: `max by (transaction) (${selector(RECORD.eventBudget(S), TIER)})`, legend: '{{transaction}}' }],
+        queries: [{ expr: `max by (transaction) (${selector(RECORD.eventBudgetRemaining(S), TIER)})`, legend: '{{transaction}}' }],
         unit: 'percentunit',
         max: 1,
         thresholds: BUDGET_THRESHOLDS(),
@@ -139,7 +141,7 @@ export function sloBudget(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: `Budget left over time — probes (${S} window)`,
         description: 'The same from probe runs.',
-        queries: [{ expr: `max by (transaction) (${selector(RECORD.probeBudget(S), TIER)})`, legend: '{{transaction}}' }],
+        queries: [{ expr: `max by (transaction) (${selector(RECORD.probeBudgetRemaining(S), TIER)})`, legend: '{{transaction}}' }],
         unit: 'percentunit',
         max: 1,
         thresholds: BUDGET_THRESHOLDS(),
@@ -153,8 +155,8 @@ export function sloBudget(config: Config): dashboard.Dashboard {
         title: 'Burn rate over time — real traffic, 1h and 6h',
         description: 'The fast pair of the burn-rate alerts: dashed lines at 1 (budget lasts the window) and 14.4 (a 30-day budget gone in about two days).',
         queries: [
-          { expr: `max by (transaction) (${selector(RECORD.eventBurnByTransaction('1h'), TIER)})`, legend: '{{transaction}} · 1h' },
-          { expr: `max by (transaction) (${selector(RECORD.eventBurnByTransaction('6h'), TIER)})`, legend: '{{transaction}} · 6h' },
+          { expr: `max by (transaction) (${selector(RECORD.eventBurnRateByTransaction('1h'), TIER)})`, legend: '{{transaction}} · 1h' },
+          { expr: `max by (transaction) (${selector(RECORD.eventBurnRateByTransaction('6h'), TIER)})`, legend: '{{transaction}} · 6h' },
         ],
         unit: 'x',
         min: 0,

@@ -1,11 +1,12 @@
 // Transaction detail: the on-call drill-down for one transaction (variables transaction, channel,
 // location). Success against the objective, failures by reason and by failing step, latency
 // quantiles and per-step durations, probes and real traffic side by side, firing alerts as annotations.
+import { METRICS } from '../contract/metrics.js';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboard.js';
 import { COLOR, DATASOURCE, barGaugePanel, neutralThresholds, risingThresholds, statPanel, tablePanel, timeSeriesPanel, type Query } from './panels.js';
-import { METRIC, burnFromFailureRatio, failureRatio, quantile, selector, successRatio, sumIncrease, sumRate, union, withLabel, type Matchers } from './promql.js';
+import { burnFromFailureRatio, failureRatio, quantile, selector, successRatio, sumIncrease, sumRate, union, withLabel, type Matchers } from './promql.js';
 import { BURN_FACTOR, dashboardSettings } from './settings.js';
 
 export const DETAIL_VARIABLES = Object.freeze({ transaction: 'transaction', channel: 'channel', location: 'location' });
@@ -20,7 +21,7 @@ const EVENT: Matchers = [
   ['transaction', '$transaction'],
   ['channel', '$channel'],
 ];
-const OBJECTIVE_OF_SELECTED = `max(${selector(METRIC.objective, [['transaction', '$transaction']])})`;
+const OBJECTIVE_OF_SELECTED = `max(${selector(METRICS.objective.name, [['transaction', '$transaction']])})`;
 
 const ALL: dashboard.VariableOption = { selected: true, text: ['All'], value: ['$__all'] };
 
@@ -34,10 +35,10 @@ function variables(): dashboard.QueryVariableBuilder[] {
       .definition(q)
       .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
       .sort(dashboard.VariableSort.AlphabeticalAsc);
-  const ofTransaction = selector(METRIC.probeRuns, [['transaction', '$transaction']]);
+  const ofTransaction = selector(METRICS.probeRuns.name, [['transaction', '$transaction']]);
   return [
     // Transactions are listed from the objective series: every configured transaction has one from the first scrape.
-    of(labelValues(METRIC.objective, 'transaction'), DETAIL_VARIABLES.transaction),
+    of(labelValues(METRICS.objective.name, 'transaction'), DETAIL_VARIABLES.transaction),
     // All by default, so a link that names only the transaction (or transaction and channel) shows every location.
     of(labelValues(ofTransaction, 'channel'), DETAIL_VARIABLES.channel).multi(true).includeAll(true).allValue('.*').current(ALL),
     of(labelValues(ofTransaction, 'location'), DETAIL_VARIABLES.location).multi(true).includeAll(true).allValue('.*').current(ALL),
@@ -71,11 +72,11 @@ export function failuresByStepExpr(config: Config, window: string): string {
     if (!check) continue;
     const names = check.steps.filter((st) => !st.always).map((st) => st.name);
     const scope: Matchers = [['transaction', t.id], ...PROBE];
-    const runs = sumIncrease(METRIC.probeRuns, scope, window, []);
+    const runs = sumIncrease(METRICS.probeRuns.name, scope, window, []);
     // A step's histogram exists only once the step has run: a step never reached counts 0, but
     // only while the transaction is selected, so the other transactions' terms stay empty.
-    const reached = (step: string) => `(${sumIncrease(`${METRIC.stepDuration}_count`, [...scope, ['step', step]], window, [])} or 0 * ${runs})`;
-    const succeeded = `(${runs} - ${sumIncrease(METRIC.probeFailures, scope, window, [])})`;
+    const reached = (step: string) => `(${sumIncrease(`${METRICS.stepDuration.name}_count`, [...scope, ['step', step]], window, [])} or 0 * ${runs})`;
+    const succeeded = `(${runs} - ${sumIncrease(METRICS.probeFailures.name, scope, window, [])})`;
     names.forEach((step, i) => {
       const next = names[i + 1];
       const stoppedHere = `clamp_min(${reached(step)} - ${next === undefined ? succeeded : reached(next)}, 0)`;
@@ -91,7 +92,7 @@ export function latencyThresholdExpr(config: Config): string | null {
     .filter((t) => t.latencyThresholdMs !== null)
     .map((t) => withLabel(`vector(${(t.latencyThresholdMs as number) / 1000})`, 'transaction', t.id));
   if (terms.length === 0) return null;
-  return `(${union(terms)}) and on (transaction) ${selector(METRIC.objective, [['transaction', '$transaction']])}`;
+  return `(${union(terms)}) and on (transaction) ${selector(METRICS.objective.name, [['transaction', '$transaction']])}`;
 }
 
 export function transactionDetail(config: Config): dashboard.Dashboard {
@@ -116,7 +117,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
     .withPanel(
       statPanel({
         title: 'Objective',
-        description: 'The transaction\'s success objective (channel_health_objective_ratio, from its tier).',
+        description: `The transaction's success objective (${METRICS.objective.name}, from its tier).`,
         queries: [{ expr: OBJECTIVE_OF_SELECTED, instant: true }],
         unit: 'percentunit',
         decimals: 3,
@@ -171,7 +172,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
       statPanel({
         title: 'Failed in a row (worst)',
         description: `Most consecutive failed probe runs on any selected channel and location now; red from ${s.hardDownRuns} (hard down).`,
-        queries: [{ expr: `max(${selector(METRIC.consecutiveFailures, PROBE)})`, instant: true }],
+        queries: [{ expr: `max(${selector(METRICS.consecutiveFailures.name, PROBE)})`, instant: true }],
         decimals: 0,
         thresholds: risingThresholds(1, s.hardDownRuns),
         background: true,
@@ -183,7 +184,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
       statPanel({
         title: 'p95 duration (probes)',
         description: 'p95 of whole probe runs over the range (all steps, cleanup included).',
-        queries: [{ expr: quantile(0.95, METRIC.probeDuration, PROBE, '$__range', []), instant: true }],
+        queries: [{ expr: quantile(0.95, METRICS.probeDuration.name, PROBE, '$__range', []), instant: true }],
         unit: 's',
         decimals: 2,
         thresholds: neutralThresholds(),
@@ -223,7 +224,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: 'Failures by reason — probes',
         description: 'Failed probe runs per interval by reason (closed set: timeout, connect, http_status, assertion, business_error, internal).',
-        queries: [{ expr: sumIncrease(METRIC.probeFailures, PROBE, probeWindow, ['reason']), legend: '{{reason}}' }],
+        queries: [{ expr: sumIncrease(METRICS.probeFailures.name, PROBE, probeWindow, ['reason']), legend: '{{reason}}' }],
         bars: true,
         stacked: true,
         decimals: 0,
@@ -236,7 +237,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: 'Failures by reason — real traffic',
         description: 'Failed real customer transactions per interval by reason.',
-        queries: [{ expr: sumIncrease(METRIC.eventFailures, EVENT, probeWindow, ['reason']), legend: '{{reason}}' }],
+        queries: [{ expr: sumIncrease(METRICS.eventFailures.name, EVENT, probeWindow, ['reason']), legend: '{{reason}}' }],
         bars: true,
         stacked: true,
         decimals: 0,
@@ -263,7 +264,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         title: 'Business error codes',
         description:
           'Business failure codes the failing probe steps answered over the range, by code and step. Codes the config does not list under businessCode.errors show as "other"; the weekly report gives their meanings.',
-        queries: [{ expr: sumIncrease(METRIC.businessErrors, PROBE, '$__range', ['code', 'step']), legend: '{{code}} at {{step}}' }],
+        queries: [{ expr: sumIncrease(METRICS.businessErrors.name, PROBE, '$__range', ['code', 'step']), legend: '{{code}} at {{step}}' }],
         decimals: 0,
         min: 0,
         thresholds: risingThresholds(1, 1),
@@ -278,9 +279,9 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         title: 'Probe duration p50 / p95 / p99',
         description: 'Whole-run duration quantiles over the selected channels and locations; the dashed line is the transaction\'s p95 threshold from the config.',
         queries: [
-          { expr: quantile(0.5, METRIC.probeDuration, PROBE, probeWindow, []), legend: 'p50' },
-          { expr: quantile(0.95, METRIC.probeDuration, PROBE, probeWindow, []), legend: 'p95' },
-          { expr: quantile(0.99, METRIC.probeDuration, PROBE, probeWindow, []), legend: 'p99' },
+          { expr: quantile(0.5, METRICS.probeDuration.name, PROBE, probeWindow, []), legend: 'p50' },
+          { expr: quantile(0.95, METRICS.probeDuration.name, PROBE, probeWindow, []), legend: 'p95' },
+          { expr: quantile(0.99, METRICS.probeDuration.name, PROBE, probeWindow, []), legend: 'p99' },
           ...(threshold ? [{ expr: threshold, legend: 'p95 threshold' }] : []),
         ],
         unit: 's',
@@ -294,7 +295,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: 'Step duration p95',
         description: 'p95 duration of each step that ran, so a slow step shows before its timeout fails the run.',
-        queries: [{ expr: quantile(0.95, METRIC.stepDuration, PROBE, probeWindow, ['step']), legend: '{{step}}' }],
+        queries: [{ expr: quantile(0.95, METRICS.stepDuration.name, PROBE, probeWindow, ['step']), legend: '{{step}}' }],
         unit: 's',
         min: 0,
         w: 12,
@@ -307,8 +308,8 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         title: 'Probe runs and real transactions per minute',
         description: 'Probes per minute (synthetic) beside real customer transactions per minute, by channel.',
         queries: [
-          { expr: `60 * ${sumRate(METRIC.probeRuns, PROBE, probeWindow, ['channel'])}`, legend: '{{channel}} · probes' },
-          { expr: `60 * ${sumRate(METRIC.events, EVENT, probeWindow, ['channel'])}`, legend: '{{channel}} · real' },
+          { expr: `60 * ${sumRate(METRICS.probeRuns.name, PROBE, probeWindow, ['channel'])}`, legend: '{{channel}} · probes' },
+          { expr: `60 * ${sumRate(METRICS.events.name, EVENT, probeWindow, ['channel'])}`, legend: '{{channel}} · real' },
         ],
         unit: 'none',
         min: 0,
@@ -321,9 +322,9 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         title: 'Checks now',
         description: 'Each selected channel and probe location: last run passed (1) or failed (0), failed runs in a row, seconds since the last run finished.',
         queries: [
-          { expr: `max by (channel, location) (${selector(METRIC.probeSuccess, PROBE)})` },
-          { expr: `max by (channel, location) (${selector(METRIC.consecutiveFailures, PROBE)})` },
-          { expr: `time() - max by (channel, location) (${selector(METRIC.lastRun, PROBE)})` },
+          { expr: `max by (channel, location) (${selector(METRICS.probeSuccess.name, PROBE)})` },
+          { expr: `max by (channel, location) (${selector(METRICS.consecutiveFailures.name, PROBE)})` },
+          { expr: `time() - max by (channel, location) (${selector(METRICS.lastRun.name, PROBE)})` },
         ],
         columns: [
           { field: 'channel', title: 'Channel' },

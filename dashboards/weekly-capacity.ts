@@ -1,11 +1,12 @@
 // Weekly capacity review: the operator's weekly tuning meeting reads load per channel by hour of
 // day and its peak hour against the channel's provisioned capacity, latency and failures this week
 // against the week before, and which transactions are furthest from their objective.
+import { METRICS } from '../contract/metrics.js';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import { formatUtcOffset, type Config } from '../config/index.js';
 import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboard.js';
 import { barGaugePanel, fallingThresholds, gridPanel, neutralThresholds, risingThresholds, tablePanel, timeSeriesPanel, type Query } from './panels.js';
-import { METRIC, burnFromFailureRatio, failureRatio, quantile, successRatio, sumIncrease, sumRate, union, withLabel } from './promql.js';
+import { burnFromFailureRatio, failureRatio, quantile, successRatio, sumIncrease, sumRate, union, withLabel } from './promql.js';
 import { dashboardSettings } from './settings.js';
 
 const WEEK = '7d';
@@ -25,7 +26,7 @@ const CHANGE_THRESHOLDS = () => risingThresholds(0.1, 0.25);
  * (+05:30) reads hours that straddle the local ones.
  */
 export function volumeByHourOfDay(offsetMinutes: number): string {
-  const hourly = sumIncrease(METRIC.events, [], '1h', ['channel']);
+  const hourly = sumIncrease(METRICS.events.name, [], '1h', ['channel']);
   const clock = offsetMinutes === 0 ? 'hour()' : `hour(vector(time() ${offsetMinutes > 0 ? '+' : '-'} ${Math.abs(offsetMinutes) * 60}))`;
   return union(HOURS.map((h) => withLabel(`avg_over_time((${hourly} and on () (${clock} == ${(h + 1) % 24}))[$__range:1h])`, 'hour', HOUR_LABELS[h] as string)));
 }
@@ -49,9 +50,9 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
   const clock = offset === 0 ? 'UTC' : formatUtcOffset(offset);
   const capacity = capacityExpr(config);
   const thresholds = latencyThresholds(config);
-  const peak = `max_over_time((${sumRate(METRIC.events, [], '1h', ['channel'])})[$__range:1h])`;
-  const p95Week = quantile(0.95, METRIC.probeDuration, [], WEEK, ['transaction']);
-  const p95WeekBefore = quantile(0.95, METRIC.probeDuration, [], WEEK, ['transaction'], WEEK);
+  const peak = `max_over_time((${sumRate(METRICS.events.name, [], '1h', ['channel'])})[$__range:1h])`;
+  const p95Week = quantile(0.95, METRICS.probeDuration.name, [], WEEK, ['transaction']);
+  const p95WeekBefore = quantile(0.95, METRICS.probeDuration.name, [], WEEK, ['transaction'], WEEK);
   // A week whose burn reaches (SLO window ÷ 7 days) spent the whole window's budget by itself.
   const weekSpendsWindow = Math.round((config.alerting.sloWindowMs / (7 * 86_400_000)) * 100) / 100;
 
@@ -71,7 +72,7 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
       timeSeriesPanel({
         title: 'Real transactions per hour by channel',
         description: 'Customer transactions reported by the channel systems, per hour.',
-        queries: [{ expr: sumIncrease(METRIC.events, [], '1h', ['channel']), legend: '{{channel}}', interval: '1h' }],
+        queries: [{ expr: sumIncrease(METRICS.events.name, [], '1h', ['channel']), legend: '{{channel}}', interval: '1h' }],
         bars: true,
         stacked: true,
         decimals: 0,
@@ -136,8 +137,8 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
         title: 'p95 probe duration — this week and the week before',
         description: 'p95 of whole probe runs per transaction, hourly; dashed: the same hour one week earlier.',
         queries: [
-          { expr: quantile(0.95, METRIC.probeDuration, [], '1h', ['transaction']), legend: '{{transaction}}', interval: '1h' },
-          { expr: quantile(0.95, METRIC.probeDuration, [], '1h', ['transaction'], '1w'), legend: '{{transaction}} · week before', interval: '1h' },
+          { expr: quantile(0.95, METRICS.probeDuration.name, [], '1h', ['transaction']), legend: '{{transaction}}', interval: '1h' },
+          { expr: quantile(0.95, METRICS.probeDuration.name, [], '1h', ['transaction'], '1w'), legend: '{{transaction}} · week before', interval: '1h' },
         ],
         unit: 's',
         min: 0,
@@ -180,8 +181,8 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
         title: 'Failures per day by transaction',
         description: 'Failed real transactions and failed probe runs per day.',
         queries: [
-          { expr: sumIncrease(METRIC.eventFailures, [], '1d', ['transaction']), legend: '{{transaction}} · real', interval: '1d' },
-          { expr: sumIncrease(METRIC.probeFailures, [], '1d', ['transaction']), legend: '{{transaction}} · probes', interval: '1d' },
+          { expr: sumIncrease(METRICS.eventFailures.name, [], '1d', ['transaction']), legend: '{{transaction}} · real', interval: '1d' },
+          { expr: sumIncrease(METRICS.probeFailures.name, [], '1d', ['transaction']), legend: '{{transaction}} · probes', interval: '1d' },
         ],
         bars: true,
         decimals: 0,
@@ -196,7 +197,7 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
         description: 'Transactions and reasons with the most failures, real and probes, over the range: where to look first in the failure analysis.',
         queries: [
           {
-            expr: `topk(10, ((${withLabel(sumIncrease(METRIC.eventFailures, [], '$__range', ['transaction', 'reason']), 'source', 'real')}) or (${withLabel(sumIncrease(METRIC.probeFailures, [], '$__range', ['transaction', 'reason']), 'source', 'probes')})) > 0)`,
+            expr: `topk(10, ((${withLabel(sumIncrease(METRICS.eventFailures.name, [], '$__range', ['transaction', 'reason']), 'source', 'real')}) or (${withLabel(sumIncrease(METRICS.probeFailures.name, [], '$__range', ['transaction', 'reason']), 'source', 'probes')})) > 0)`,
             legend: '{{transaction}} · {{reason}} · {{source}}',
           },
         ],
@@ -238,7 +239,7 @@ export function weeklyCapacity(config: Config): dashboard.Dashboard {
         title: 'Transactions furthest from their objective (last 7 days)',
         description: `Failure ratio ÷ (1 − objective) over the week, worst first: below 1 met the objective (green); from 1 it missed (amber); from ${weekSpendsWindow} the week alone spent the whole ${s.sloWindow} budget (red).`,
         queries: [
-          { expr: `max by (transaction, tier) (${METRIC.objective})` },
+          { expr: `max by (transaction, tier) (${METRICS.objective.name})` },
           { expr: successRatio('event', [], WEEK, ['transaction', 'tier']) },
           { expr: successRatio('probe', [], WEEK, ['transaction', 'tier']) },
           { expr: burnFromFailureRatio(failureRatio('event', [], WEEK, ['transaction', 'tier'])) },

@@ -27,7 +27,7 @@ export interface JournalEntry extends IntendedRun {
   updatedAt: number;
 }
 
-/** Unfinished entries by where they stand: the `channel_health_journal_pending` gauge. */
+/** Unfinished entries by where they stand: the journal gauge (METRICS.journalPending in contract/metrics.ts). */
 export interface PendingCounts {
   intended: number;
   done: number;

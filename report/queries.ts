@@ -1,18 +1,20 @@
 // The PromQL the report asks, built in one place from the raw metrics of the metric contract
-// (collector/metrics.ts), so the report works whether or not recording rules are loaded.
+// (contract/metrics.ts), so the report works whether or not recording rules are loaded.
+import { ALERTS_SERIES, METRICS, bucketSeries } from '../contract/metrics.js';
 import type { Basis } from './model.js';
 
+/** The series the report reads, by what they are to the report (names from the contract). */
 export const SERIES = {
-  realTotal: 'channel_health_transactions_total',
-  realFailures: 'channel_health_transaction_failures_total',
-  probeRuns: 'channel_health_probe_runs_total',
-  probeFailures: 'channel_health_probe_failures_total',
-  probeDuration: 'channel_health_probe_duration_seconds_bucket',
-  stepFailures: 'channel_health_probe_step_failures_total',
-  businessErrors: 'channel_health_probe_business_errors_total',
-  realBusinessErrors: 'channel_health_transaction_business_errors_total',
-  objective: 'channel_health_objective_ratio',
-  alerts: 'ALERTS',
+  realTotal: METRICS.events.name,
+  realFailures: METRICS.eventFailures.name,
+  probeRuns: METRICS.probeRuns.name,
+  probeFailures: METRICS.probeFailures.name,
+  probeDuration: bucketSeries(METRICS.probeDuration),
+  stepFailures: METRICS.stepFailures.name,
+  businessErrors: METRICS.businessErrors.name,
+  realBusinessErrors: METRICS.eventBusinessErrors.name,
+  objective: METRICS.objective.name,
+  alerts: ALERTS_SERIES,
 } as const;
 
 /** PromQL range for a number of seconds: whole seconds, the one unit that is always exact. */

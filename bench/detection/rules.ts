@@ -1,6 +1,7 @@
 // The two rule sets the detection bench compares: ours (generated from the config, trimmed to the
 // recording rules the alerts read) and a baseline of plain SRE-workbook burn-rate rules applied to
 // the synthetic probe data, the way a ratio-based SLO tool would treat probes.
+import { METRICS } from '../../contract/metrics.js';
 import { errorBudgetRatio } from '../../alerts/promql-text.js';
 import { BURN_RATE_PAIRS, burnFactor, generateRules, toYaml, type RecordingRule, type RuleGroup } from '../../alerts/index.js';
 import { formatPromDuration, type Config } from '../../config/index.js';
@@ -31,7 +32,7 @@ export function baselineRuleFile(config: Config): string {
   const ratio = (w: number) => `baseline:probe_error_ratio:rate${formatPromDuration(w)}`;
   const recording = windows.map((w) => ({
     record: ratio(w),
-    expr: `sum by (channel, transaction, tier) (rate(channel_health_probe_failures_total[${formatPromDuration(w)}])) / sum by (channel, transaction, tier) (rate(channel_health_probe_runs_total[${formatPromDuration(w)}]))`,
+    expr: `sum by (channel, transaction, tier) (rate(${METRICS.probeFailures.name}[${formatPromDuration(w)}])) / sum by (channel, transaction, tier) (rate(${METRICS.probeRuns.name}[${formatPromDuration(w)}]))`,
   }));
   const alerts = BURN_RATE_PAIRS.flatMap((p) =>
     config.tiers.map((t) => {

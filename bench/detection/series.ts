@@ -1,6 +1,7 @@
 // Synthetic probe and real-event histories, written as promtool input series. A scenario says,
 // step by step, whether each probe succeeded and how long it took; this module turns that into the
-// counters and gauges the collector would export (DESIGN.md metric contract), compactly encoded.
+// counters and gauges the collector would export (contract/metrics.ts), compactly encoded.
+import { METRICS, bucketSeries, countSeries } from '../../contract/metrics.js';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same scenario on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -109,16 +110,16 @@ export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSecon
     count.push(r);
   });
   return [
-    { series: `channel_health_probe_runs_total${labelText(base)}`, values: encodeValues(runs) },
-    { series: `channel_health_probe_failures_total${labelText({ ...base, reason: 'business_error' })}`, values: encodeValues(failures) },
-    { series: `channel_health_probe_consecutive_failures${labelText(base)}`, values: encodeValues(consecutive) },
-    { series: `channel_health_probe_last_run_timestamp_seconds${labelText(histogramBase)}`, values: encodeValues(lastRun) },
+    { series: `${METRICS.probeRuns.name}${labelText(base)}`, values: encodeValues(runs) },
+    { series: `${METRICS.probeFailures.name}${labelText({ ...base, reason: 'business_error' })}`, values: encodeValues(failures) },
+    { series: `${METRICS.consecutiveFailures.name}${labelText(base)}`, values: encodeValues(consecutive) },
+    { series: `${METRICS.lastRun.name}${labelText(histogramBase)}`, values: encodeValues(lastRun) },
     ...LATENCY_BUCKETS.map((le, k) => ({
-      series: `channel_health_probe_duration_seconds_bucket${labelText({ ...histogramBase, le: String(le) })}`,
+      series: `${bucketSeries(METRICS.probeDuration)}${labelText({ ...histogramBase, le: String(le) })}`,
       values: encodeValues(buckets[k] as number[]),
     })),
-    { series: `channel_health_probe_duration_seconds_bucket${labelText({ ...histogramBase, le: '+Inf' })}`, values: encodeValues(count) },
-    { series: `channel_health_probe_duration_seconds_count${labelText(histogramBase)}`, values: encodeValues(count) },
+    { series: `${bucketSeries(METRICS.probeDuration)}${labelText({ ...histogramBase, le: '+Inf' })}`, values: encodeValues(count) },
+    { series: `${countSeries(METRICS.probeDuration)}${labelText(histogramBase)}`, values: encodeValues(count) },
   ];
 }
 
@@ -138,8 +139,8 @@ export function eventSeries(check: Check, perStep: ReadonlyArray<{ events: numbe
     failed.push(f);
   });
   return [
-    { series: `channel_health_transactions_total${labelText(base)}`, values: encodeValues(total) },
-    { series: `channel_health_transaction_failures_total${labelText({ ...base, reason: 'business_error' })}`, values: encodeValues(failed) },
+    { series: `${METRICS.events.name}${labelText(base)}`, values: encodeValues(total) },
+    { series: `${METRICS.eventFailures.name}${labelText({ ...base, reason: 'business_error' })}`, values: encodeValues(failed) },
   ];
 }
 

@@ -1,0 +1,116 @@
+// The metric contract: every metric the program serves, with its type, labels and help, written
+// once. The collector registers these, the generators (alerts, dashboards) and the report query
+// them by these names; nothing else spells a `channel_health_` name. docs/metrics.md explains
+// them for people (test/unit/contract.test.ts keeps its tables equal to this file).
+//
+// A new metric is one entry here, then the code that records it. Imports nothing from the project.
+
+export const METRIC_PREFIX = 'channel_health_';
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+export interface MetricSpec<L extends string = string> {
+  /** The name as registered (a counter's `_total` included; a histogram's base name). */
+  readonly name: string;
+  readonly type: MetricType;
+  readonly labelNames: readonly L[];
+  readonly help: string;
+}
+
+const spec = <const L extends string>(name: string, type: MetricType, labelNames: readonly L[], help: string): MetricSpec<L> =>
+  Object.freeze({ name: `${METRIC_PREFIX}${name}`, type, labelNames: Object.freeze([...labelNames]), help });
+
+const CHECK = ['channel', 'transaction', 'tier', 'location'] as const;
+const PAIR = ['channel', 'transaction', 'tier'] as const;
+
+export const METRICS = Object.freeze({
+  // ---- contract v1: probes ----
+  probeRuns: spec('probe_runs_total', 'counter', CHECK, 'Synthetic probe runs, by channel, transaction, tier and probing location.'),
+  probeFailures: spec('probe_failures_total', 'counter', [...CHECK, 'reason'], 'Failed synthetic probe runs, by failure reason (closed set).'),
+  probeDuration: spec('probe_duration_seconds', 'histogram', ['channel', 'transaction', 'location'], 'Duration of a whole probe run (all steps, cleanup included).'),
+  stepDuration: spec('probe_step_duration_seconds', 'histogram', ['channel', 'transaction', 'step', 'location'], 'Duration of each probe step that ran.'),
+  probeSuccess: spec('probe_success', 'gauge', CHECK, 'Outcome of the last probe run: 1 success, 0 failure.'),
+  lastRun: spec('probe_last_run_timestamp_seconds', 'gauge', ['channel', 'transaction', 'location'], 'Unix time at which the last probe run finished.'),
+  consecutiveFailures: spec('probe_consecutive_failures', 'gauge', CHECK, 'Probe runs failed in a row; 0 after a success.'),
+  // ---- contract v1: real events, objectives, build ----
+  events: spec('transactions_total', 'counter', PAIR, 'Real customer transactions reported by the channel systems.'),
+  eventFailures: spec('transaction_failures_total', 'counter', [...PAIR, 'reason'], 'Failed real customer transactions, by failure reason (closed set).'),
+  objective: spec('objective_ratio', 'gauge', ['transaction', 'tier'], 'Success objective of each transaction (from its tier).'),
+  buildInfo: spec('build_info', 'gauge', ['version'], 'Always 1; the version label says which build is running.'),
+  // ---- failing steps and business codes (created on first failure, not at zero) ----
+  stepFailures: spec(
+    'probe_step_failures_total',
+    'counter',
+    ['channel', 'transaction', 'step', 'location', 'reason'],
+    'Probe steps that ran and failed, by step and failure reason; compensating (always) steps included. Created on first failure.',
+  ),
+  businessErrors: spec(
+    'probe_business_errors_total',
+    'counter',
+    ['channel', 'transaction', 'step', 'location', 'code'],
+    "Failed probe steps that answered a business failure code, by code (the channel's known codes; `other` for the rest). Created on first failure.",
+  ),
+  eventBusinessErrors: spec(
+    'transaction_business_errors_total',
+    'counter',
+    ['channel', 'transaction', 'code'],
+    "Failed real customer transactions that carried a business failure code, by code (the channel's known codes; `other` for the rest). Created on first failure.",
+  ),
+  // ---- safety (processes that probe: run and agents) ----
+  journalPending: spec(
+    'journal_pending',
+    'gauge',
+    ['state'],
+    'Unfinished money-moving probe runs in the journal: intended (outcome unknown), done (compensation due), flagged (a human must look).',
+  ),
+  breakerOpen: spec(
+    'probe_breaker_open',
+    'gauge',
+    ['channel', 'transaction', 'location'],
+    'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
+  ),
+  // ---- ingest (collector and run) ----
+  eventDuration: spec(
+    'transaction_duration_seconds',
+    'histogram',
+    ['channel', 'transaction'],
+    'Latency of real customer transactions, as reported by the channel systems (events that carry latencyMs).',
+  ),
+  ingestItems: spec(
+    'ingest_items_total',
+    'counter',
+    ['endpoint', 'outcome'],
+    'Pushed results and real events taken in, by endpoint and outcome (accepted, or a duplicate of one recorded before).',
+  ),
+  ingestRefused: spec(
+    'ingest_refused_total',
+    'counter',
+    ['endpoint', 'code'],
+    'Ingest requests refused whole, by endpoint and error code; nothing of a refused request is recorded.',
+  ),
+  // ---- agents' own delivery state ----
+  agentResults: spec('agent_results_total', 'counter', [], 'Probe results this agent produced (written to its spool); kept across restarts.'),
+  agentSpoolPending: spec('agent_spool_pending', 'gauge', ['collector'], 'Results in the spool not yet acknowledged by the collector.'),
+  agentPushes: spec('agent_pushes_total', 'counter', ['collector', 'outcome'], 'Batches pushed to a collector, by outcome (ok: acknowledged; failed: retried later).'),
+  agentResultsRefused: spec(
+    'agent_results_refused_total',
+    'counter',
+    ['collector'],
+    'Results a collector refused for good (unknown label, out of its window); dropped from the spool for that collector.',
+  ),
+  agentOldestPendingAge: spec(
+    'agent_oldest_pending_age_seconds',
+    'gauge',
+    ['collector'],
+    'How long the oldest result waiting for the collector has waited; 0 when none waits.',
+  ),
+});
+
+export type MetricKey = keyof typeof METRICS;
+
+/** The series a histogram exposes: `_bucket` (with `le`), `_count` and `_sum`. */
+export const bucketSeries = (histogram: MetricSpec): string => `${histogram.name}_bucket`;
+export const countSeries = (histogram: MetricSpec): string => `${histogram.name}_count`;
+
+/** The metric Prometheus records for every firing or pending alert (not ours, named here so no query spells it). */
+export const ALERTS_SERIES = 'ALERTS';
