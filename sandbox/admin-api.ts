@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ADMIN_ONLY } from '../config/admin-routes.js';
 import { SandboxError } from './errors.js';
-import { FAULT_DEFAULTS, faultView, type FaultRequest } from './faults.js';
+import { FAULT_DEFAULTS, faultView, unusedFields, type FaultRequest } from './faults.js';
 import { RequestInvalid } from './request-validation.js';
 import type { SandboxState } from './state.js';
 
@@ -21,7 +21,7 @@ export const FaultBody = Type.Object(
     ),
     mode: Type.Enum(['error', 'latency', 'hang', 'reset']),
     rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of matching requests hit, 0..1.' })),
-    latencyMs: Type.Optional(Type.Integer({ minimum: 1, maximum: FAULT_DEFAULTS.maxLatencyMs })),
+    latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: FAULT_DEFAULTS.maxLatencyMs, description: 'Added delay of a latency fault (1 or more there); other modes ignore it.' })),
     durationSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: FAULT_DEFAULTS.maxDurationSeconds })),
     httpStatus: Type.Optional(Type.Integer({ minimum: 500, maximum: 599 })),
     code: Type.Optional(Type.String({ pattern: '^[0-9]{4}$', formatHint: 'must be a four-digit business code such as 5101' })),
@@ -45,9 +45,12 @@ export const adminApi: FastifyPluginAsync<{ state: SandboxState }> = async (plug
   });
 
   app.post('/faults', { schema: { body: FaultBody }, config: ADMIN_ONLY }, async (request, reply) => {
-    const fault = faults.add(request.body as FaultRequest);
-    request.log.info({ fault: fault.id, scope: fault.scope, mode: fault.mode }, 'sandbox fault injected');
-    return reply.code(201).send(faultView(fault));
+    const body = request.body as FaultRequest;
+    const fault = faults.add(body);
+    const ignored = unusedFields(body);
+    request.log.info({ fault: fault.id, scope: fault.scope, mode: fault.mode, ...(ignored.length > 0 ? { ignored } : {}) }, 'sandbox fault injected');
+    // Fields the mode does not use were accepted and dropped; saying so beats a silent surprise.
+    return reply.code(201).send({ ...faultView(fault), ...(ignored.length > 0 ? { ignored } : {}) });
   });
 
   app.get('/faults', async () => faults.active().map(faultView));

@@ -95,7 +95,7 @@ export class FaultBook {
       rate: request.rate ?? FAULT_DEFAULTS.rate,
       durationSeconds,
       ...(mode === 'latency' ? { latencyMs: request.latencyMs as number } : {}),
-      ...(request.httpStatus !== undefined ? { httpStatus: request.httpStatus } : {}),
+      ...(mode === 'error' && request.httpStatus !== undefined ? { httpStatus: request.httpStatus } : {}),
       ...(mode === 'error' ? { code: request.code ?? ('backend' in scope ? backendFailureCode(scope.backend) : FAULT_DEFAULTS.channelFailureCode) } : {}),
       createdAtMs,
       expiresAtMs: createdAtMs + durationSeconds * 1000,
@@ -171,11 +171,25 @@ export function checkFaultRequest(request: FaultRequest, config: Pick<Config, 'b
   if (channel !== undefined) known('channel', channel, config.channels);
   if (transaction !== undefined) known('transaction', transaction, config.transactions);
 
-  if (request.mode === 'latency' && request.latencyMs === undefined) problem('latencyMs', 'is required with mode latency');
-  if (request.mode !== 'latency' && request.latencyMs !== undefined) problem('latencyMs', `only applies to mode latency (mode is ${request.mode})`);
-  for (const field of ['httpStatus', 'code'] as const) {
-    if (request.mode !== 'error' && request[field] !== undefined) problem(field, `only applies to mode error (mode is ${request.mode})`);
+  // Per mode, only the fields the mode uses are held to its rules; the others were checked for
+  // their shape by the schema and are then ignored (see unusedFields), never a reason to refuse.
+  if (request.mode === 'latency') {
+    if (request.latencyMs === undefined) problem('latencyMs', 'is required with mode latency');
+    else if (request.latencyMs < 1) problem('latencyMs', 'must be >= 1 with mode latency');
   }
-  if (request.code === '0000') problem('code', '"0000" means success; an error fault needs a failure code');
+  if (request.mode === 'error' && request.code === '0000') problem('code', '"0000" means success; an error fault needs a failure code');
   return problems;
+}
+
+/** Which mode uses which optional field; rate and durationSeconds apply to every mode. */
+const FIELDS_OF_MODE: Record<FaultMode, ReadonlyArray<'latencyMs' | 'httpStatus' | 'code'>> = {
+  error: ['httpStatus', 'code'],
+  latency: ['latencyMs'],
+  hang: [],
+  reset: [],
+};
+
+/** Fields given that the request's mode does not use: accepted, ignored, and named in the answer. */
+export function unusedFields(request: FaultRequest): string[] {
+  return (['latencyMs', 'httpStatus', 'code'] as const).filter((f) => request[f] !== undefined && !FIELDS_OF_MODE[request.mode].includes(f));
 }

@@ -246,6 +246,30 @@ describe('fault admin API', () => {
     expect((await app.inject({ url: '/sandbox/faults' })).json()).toEqual([]);
   });
 
+  // Issue 12: a field the mode does not use is accepted (well-formed), ignored, and named.
+  test.each<[string, Record<string, unknown>, string[]]>([
+    ['latencyMs 0 on an error fault', { mode: 'error', latencyMs: 0 }, ['latencyMs']],
+    ['latencyMs on an error fault', { mode: 'error', latencyMs: 100 }, ['latencyMs']],
+    ['httpStatus and code on a hang', { mode: 'hang', httpStatus: 503, code: '5101' }, ['httpStatus', 'code']],
+    ['code 0000 on a reset', { mode: 'reset', code: '0000' }, ['code']],
+    ['httpStatus on a latency fault', { mode: 'latency', latencyMs: 5, httpStatus: 502 }, ['httpStatus']],
+  ])('accepts %s, ignores the unused fields and names them', async (_what, fields, ignored) => {
+    const res = await inject({ scope: { channel: 'web' }, ...fields });
+    expect(res.statusCode, res.body).toBe(201);
+    const answer = res.json() as Record<string, unknown>;
+    expect(answer.ignored).toEqual(ignored);
+    for (const f of ignored) expect(answer[f], f).toBeUndefined();
+    const [listed] = (await app.inject({ url: '/sandbox/faults' })).json() as Array<Record<string, unknown>>;
+    expect(listed).toEqual(Object.fromEntries(Object.entries(answer).filter(([k]) => k !== 'ignored')));
+  });
+
+  test('an error fault given latencyMs 0 answers with its error and no delay', async () => {
+    await inject({ scope: { channel: 'web' }, mode: 'error', latencyMs: 0 });
+    const faults = (await app.inject({ url: '/sandbox/faults' })).json() as Array<Record<string, unknown>>;
+    expect(faults).toMatchObject([{ mode: 'error', code: '5001' }]);
+    expect(faults[0]).not.toHaveProperty('latencyMs');
+  });
+
   const valid = { scope: { backend: 'billing' }, mode: 'error' };
   test.each<[string, unknown, string]>([
     ['unknown backend', { ...valid, scope: { backend: 'bilin' } }, 'scope.backend: unknown backend "bilin" (known: billing, payment, crm)'],
@@ -263,16 +287,15 @@ describe('fault admin API', () => {
     ['rate below 0', { ...valid, rate: -0.1 }, 'rate: must be >= 0'],
     ['rate as text', { ...valid, rate: '0.5' }, 'rate: must be a number'],
     ['latency without latencyMs', { ...valid, mode: 'latency' }, 'latencyMs: is required with mode latency'],
-    ['latencyMs on an error fault', { ...valid, latencyMs: 100 }, 'latencyMs: only applies to mode latency (mode is error)'],
-    ['latencyMs zero', { ...valid, mode: 'latency', latencyMs: 0 }, 'latencyMs: must be >= 1'],
+    ['latencyMs zero with mode latency', { ...valid, mode: 'latency', latencyMs: 0 }, 'latencyMs: must be >= 1 with mode latency'],
+    ['latencyMs negative on an error fault', { ...valid, latencyMs: -1 }, 'latencyMs: must be >= 0'],
     ['latencyMs fractional', { ...valid, mode: 'latency', latencyMs: 1.5 }, 'latencyMs: must be a whole number'],
     ['latencyMs too long', { ...valid, mode: 'latency', latencyMs: 600_001 }, 'latencyMs: must be <= 600000'],
     ['duration too long', { ...valid, durationSeconds: 86_401 }, 'durationSeconds: must be <= 86400'],
     ['duration zero', { ...valid, durationSeconds: 0 }, 'durationSeconds: must be >= 1'],
     ['httpStatus not 5xx', { ...valid, httpStatus: 404 }, 'httpStatus: must be >= 500'],
-    ['httpStatus on a hang', { ...valid, mode: 'hang', httpStatus: 503 }, 'httpStatus: only applies to mode error (mode is hang)'],
+    ['httpStatus not 5xx on a hang', { ...valid, mode: 'hang', httpStatus: 404 }, 'httpStatus: must be >= 500'],
     ['code not four digits', { ...valid, code: '51O1' }, 'code: must be a four-digit business code such as 5101'],
-    ['code on a reset', { ...valid, mode: 'reset', code: '5101' }, 'code: only applies to mode error (mode is reset)'],
     ['success code', { ...valid, code: '0000' }, 'code: "0000" means success; an error fault needs a failure code'],
     ['unknown top-level field', { ...valid, severity: 'high' }, 'severity: unknown field'],
     ['an array', [valid], '(body): a JSON object body is required'],
@@ -301,11 +324,12 @@ describe('fault admin API', () => {
   });
 
   test('every problem of a body is listed at once', async () => {
-    const res = await inject({ scope: { backend: 'bilin' }, mode: 'latency', code: '5101' });
+    const res = await inject({ scope: { backend: 'bilin', channel: 'wap' }, mode: 'latency', code: '5101' });
     expect(res.json().error.problems).toEqual([
+      { path: 'scope', message: 'give either backend, or channel with an optional transaction, not both' },
       { path: 'scope.backend', message: 'unknown backend "bilin" (known: billing, payment, crm)' },
+      { path: 'scope.channel', message: 'unknown channel "wap" (known: web, app, sms, ivr, kiosk)' },
       { path: 'latencyMs', message: 'is required with mode latency' },
-      { path: 'code', message: 'only applies to mode error (mode is latency)' },
     ]);
   });
 });
