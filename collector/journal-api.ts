@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ADMIN_ONLY } from '../config/admin-routes.js';
 import Type from 'typebox';
+import { maskMsisdn, safeDetail } from '../logging/mask.js';
 
 export interface JournalEntryView {
   runId: string;
@@ -45,12 +46,6 @@ const ListQuery = Type.Object(
 const RunParams = Type.Object({ runId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
 const ResolveBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 500, description: 'What was done by hand, for the record.' }) }, { additionalProperties: false });
 
-/** 13900000001 → 139****0001: enough to find the account, not enough to dial it. */
-export function maskMsisdn(msisdn: string): string {
-  if (msisdn.length >= 9) return `${msisdn.slice(0, 3)}${'*'.repeat(msisdn.length - 7)}${msisdn.slice(-4)}`;
-  return `${'*'.repeat(Math.max(0, msisdn.length - 2))}${msisdn.slice(-2)}`;
-}
-
 function view(e: JournalEntryView) {
   return {
     runId: e.runId,
@@ -64,8 +59,9 @@ function view(e: JournalEntryView) {
     flagged: e.flagged,
     retryable: e.retryable,
     attempts: e.attempts,
-    detail: e.detail,
-    vars: e.vars,
+    // Written sanitised by the journal; masked again here, as everything served about an account is.
+    detail: e.detail === null ? null : safeDetail(e.detail),
+    vars: Object.fromEntries(Object.entries(e.vars).map(([k, v]) => [k, safeDetail(v)])),
     createdAt: new Date(e.createdAt).toISOString(),
     updatedAt: new Date(e.updatedAt).toISOString(),
   };

@@ -1,13 +1,16 @@
 // Where every ProbeResult enters the collector, from the in-process scheduler or (later) from
 // agents: labels are checked against the config first, so an unknown name never becomes a series.
 import { isConfigId, type Config } from '../config/index.js';
-import type { ProbeResult } from '../synthetic/result.js';
+import { withSafeText, type ProbeResult } from '../synthetic/result.js';
 import { CollectorError } from './errors.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
 
 export interface ResultSink {
-  /** Records the result in the store and the metrics, or throws CH_INGEST_UNKNOWN_LABEL and records nothing. */
+  /**
+   * Records the result (its text made safe: withSafeText) in the store and the metrics, or throws
+   * CH_INGEST_UNKNOWN_LABEL and records nothing.
+   */
   accept(result: ProbeResult): void;
 }
 
@@ -18,8 +21,10 @@ export function createResultSink(config: Config, metrics: ChannelHealthMetrics, 
     accept(result) {
       const problem = labelProblem(result);
       if (problem) throw new CollectorError('CH_INGEST_UNKNOWN_LABEL', problem);
-      store.record(result);
-      metrics.recordResult(result);
+      // A pushed result's text is stored and served as the agent sent it unless made safe here.
+      const safe = withSafeText(result);
+      store.record(safe);
+      metrics.recordResult(safe);
     },
   };
 

@@ -1,6 +1,7 @@
 // One root logger per process, made by whoever starts it and passed down; parts take children.
 // Secrets are redacted by path and phone numbers masked by one formatter, not by call sites.
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { maskPhoneNumbers } from './mask.js';
 
 export type { Logger };
 
@@ -18,14 +19,6 @@ export const REDACT_PATHS = [
   'pin',
   'password',
 ];
-
-// Mainland mobile numbers (11 digits starting 1[3-9]), with or without +86/86, inside any text.
-const PHONE = /(?<![0-9])(?:\+?86)?(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])/g;
-
-/** 13912345678 → 139****5678: enough to tell test accounts apart, not enough to dial. */
-export function maskPhoneNumbers(text: string): string {
-  return text.replace(PHONE, (_m, head: string, _mid: string, tail: string) => `${head}****${tail}`);
-}
 
 function maskDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhoneNumbers(value);

@@ -1,6 +1,7 @@
 // ProbeResult: the one contract between synthetic/ and collector/, in-process and over the wire
 // (agent push). Versioned, and validated like any other input when it arrives from outside.
 import Type, { type Static } from 'typebox';
+import { safeDetail } from '../logging/mask.js';
 
 /** The closed set of failure reasons; the `reason` label never takes any other value. */
 export const FAILURE_REASONS = ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal'] as const;
@@ -75,3 +76,19 @@ export const ProbeResultSchema = Type.Object(
 
 export type StepResult = Static<typeof StepResultSchema>;
 export type ProbeResult = Static<typeof ProbeResultSchema>;
+
+/**
+ * The result with its free text (details, failed step, business codes) safe to store and serve:
+ * control characters stripped, subscriber numbers masked (logging/mask.ts). The runner applies
+ * it to what it makes and the collector to what it accepts, so a pushed result is held to the
+ * same rule as a local one.
+ */
+export function withSafeText(result: ProbeResult): ProbeResult {
+  const text = (value: string | null, max: number) => (value === null ? null : safeDetail(value, max));
+  return {
+    ...result,
+    failedStep: text(result.failedStep, 64),
+    detail: text(result.detail, 1024),
+    steps: result.steps.map((s) => ({ ...s, businessCode: text(s.businessCode, 64), detail: text(s.detail, 1024) })),
+  };
+}
