@@ -129,6 +129,7 @@ export function moneyMovingPlan(i: MoneyPlanInput): MoneyMovingPlan | null {
   });
   const loginOutput = new Set(loginSteps.flatMap((n) => Object.keys(i.rawSteps[n]?.extract ?? {})));
   const journaled = new Set<string>();
+  const baseline = new Set<string>();
   let knownBefore = true;
   for (const name of stepRefs(moneyStep).vars) if (!loginOutput.has(name)) journaled.add(name);
   for (const n of compensating) {
@@ -144,6 +145,7 @@ export function moneyMovingPlan(i: MoneyPlanInput): MoneyMovingPlan | null {
       }
       if (from >= stepIndex) knownBefore = false;
       if (!loginOutput.has(name)) journaled.add(name);
+      if (from < stepIndex && !loginOutput.has(name)) baseline.add(name);
     }
   }
   for (const name of journaled) {
@@ -161,6 +163,8 @@ export function moneyMovingPlan(i: MoneyPlanInput): MoneyMovingPlan | null {
     loginSteps,
     journaledVars: [...journaled].sort(),
     compensationKnownBefore: knownBefore,
+    baselineVars: [...baseline].sort(),
+    readBackSteps: i.rawSteps.flatMap((s, n) => (n < stepIndex && !loginSteps.includes(n) && Object.keys(s.extract ?? {}).some((name) => baseline.has(name)) ? [n] : [])),
     fingerprint,
   };
 }

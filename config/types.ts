@@ -104,6 +104,14 @@ export interface MoneyMovingPlan {
   journaledVars: readonly string[];
   /** Variables the compensating steps read that exist before the money-moving step is sent. */
   compensationKnownBefore: boolean;
+  /**
+   * The account as it was before the change: variables the compensating steps read that steps
+   * before the money-moving step extract (the shipped plan change's `previous`). Reconciliation
+   * restores them and reads them back.
+   */
+  baselineVars: readonly string[];
+  /** Steps before the money-moving one (not log-in steps) that extract a baseline variable: re-run to read the account back. */
+  readBackSteps: readonly number[];
   /** Changes when the steps change; an entry journaled under other steps is not replayed blindly. */
   fingerprint: string;
 }

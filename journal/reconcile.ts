@@ -112,6 +112,11 @@ export class JournalReconciler {
       journal.flag(entry.runId, outcome.detail);
       summary.flagged += 1;
       this.log.warn({ ...fields, detail: outcome.detail }, 'journal: entry flagged for a human');
+    } else if (outcome.kind === 'drift') {
+      // Never `compensated`: flagged now for a human, and still retried (restoring may yet work).
+      journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts, { flagNow: true });
+      summary.flagged += 1;
+      this.log.warn({ ...fields, detail: outcome.detail }, 'journal: account not back at its baseline after compensation; flagged');
     } else {
       const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts);
       summary.retried += 1;

@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { IntendedRun, RunJournal, RunValues, UnfinishedRun } from '../synthetic/runner.js';
+import { safeDetail } from '../logging/mask.js';
 import { JournalError } from './errors.js';
 
 export type JournalState = 'intended' | 'done' | 'compensated' | 'refused' | 'resolved';
@@ -15,6 +16,11 @@ export const JOURNAL_STATES: readonly JournalState[] = ['intended', 'done', 'com
 
 export interface JournalEntry extends IntendedRun {
   state: JournalState;
+  /**
+   * The journaled values as they were just before the money moved, when the account had no other
+   * unfinished run: what reconciliation restores (e.g. the plan the account started on).
+   */
+  baseline: Record<string, string>;
   /** A human must look: set after `maxAttempts` failed attempts, or when no automatic way exists. */
   flagged: boolean;
   /** For a flagged entry: reconciliation keeps trying (the failure may pass). */
@@ -50,6 +56,7 @@ CREATE TABLE IF NOT EXISTS entries (
   fingerprint TEXT NOT NULL,
   run_values TEXT NOT NULL,
   vars TEXT NOT NULL,
+  baseline TEXT,
   state TEXT NOT NULL CHECK (state IN ('intended', 'done', 'compensated', 'refused', 'resolved')),
   flagged INTEGER NOT NULL DEFAULT 0,
   retryable INTEGER NOT NULL DEFAULT 1,
@@ -60,6 +67,21 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_unfinished ON entries (state, created_at);
 `;
+
+// Journals written before the baseline column: add it, and give each unfinished entry the values
+// journaled by the oldest unfinished entry of its account and transaction. A later entry of the
+// same account read its "previous" value while the older change was still open, so only the
+// oldest one knows where the account started.
+const MIGRATIONS = `
+ALTER TABLE entries ADD COLUMN baseline TEXT;
+UPDATE entries SET baseline = (
+  SELECT o.vars FROM entries o
+  WHERE o.msisdn = entries.msisdn AND o.txn = entries.txn AND o.state IN ('intended', 'done')
+  ORDER BY o.created_at, o.run_id LIMIT 1
+) WHERE state IN ('intended', 'done');
+`;
+
+const ACCOUNT_INDEX = `CREATE INDEX IF NOT EXISTS entries_account ON entries (msisdn, state);`;
 
 interface Row {
   run_id: string;
@@ -73,6 +95,7 @@ interface Row {
   fingerprint: string;
   run_values: string;
   vars: string;
+  baseline: string | null;
   state: JournalState;
   flagged: number;
   retryable: number;
@@ -91,6 +114,7 @@ export interface JournalOptions {
 export class ProbeJournal implements RunJournal {
   /** Runs this process is still carrying out: reconciliation leaves them alone. */
   private readonly active = new Set<string>();
+  private readonly settledListeners = new Set<(msisdn: string) => void>();
   private readonly now: () => number;
 
   private constructor(
@@ -118,6 +142,9 @@ export class ProbeJournal implements RunJournal {
       }
       db.pragma('synchronous = FULL');
       db.exec(SCHEMA);
+      const columns = db.pragma('table_info(entries)') as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === 'baseline')) db.transaction(() => db?.exec(MIGRATIONS))();
+      db.exec(ACCOUNT_INDEX);
       // Take the write lock now, so a second process fails at start rather than mid-run.
       db.exec('BEGIN IMMEDIATE; COMMIT;');
     } catch (err) {
@@ -135,15 +162,26 @@ export class ProbeJournal implements RunJournal {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * Records the run as intended, its journaled values as the account's baseline. Throws
+   * CH_JOURNAL_ACCOUNT_BUSY, and records nothing, while the account has another unfinished run:
+   * values read then are the other change's, not the account's own (docs/safety.md).
+   */
   intend(run: IntendedRun): void {
     const now = this.now();
+    const vars = JSON.stringify(run.vars);
     try {
-      this.db
-        .prepare(
-          `INSERT INTO entries (run_id, check_id, channel, txn, location, pool, msisdn, step, fingerprint, run_values, vars, state, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'intended', ?, ?)`,
-        )
-        .run(run.runId, run.checkId, run.channel, run.transaction, run.location, run.pool, run.msisdn, run.step, run.fingerprint, JSON.stringify(run.run), JSON.stringify(run.vars), now, now);
+      this.db.transaction(() => {
+        if (this.db.prepare('SELECT 1 FROM entries WHERE run_id = ?').get(run.runId)) throw new JournalError('CH_JOURNAL_TRANSITION', `run ${run.runId} is already journaled`);
+        const open = this.db.prepare(`SELECT run_id FROM entries WHERE msisdn = ? AND state IN ('intended', 'done') LIMIT 1`).get(run.msisdn) as { run_id: string } | undefined;
+        if (open) throw new JournalError('CH_JOURNAL_ACCOUNT_BUSY', `the account has an unfinished money-moving run (${open.run_id}); no other may start on it until that one is compensated or resolved`);
+        this.db
+          .prepare(
+            `INSERT INTO entries (run_id, check_id, channel, txn, location, pool, msisdn, step, fingerprint, run_values, vars, baseline, state, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'intended', ?, ?)`,
+          )
+          .run(run.runId, run.checkId, run.channel, run.transaction, run.location, run.pool, run.msisdn, run.step, run.fingerprint, JSON.stringify(run.run), vars, vars, now, now);
+      })();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new JournalError('CH_JOURNAL_TRANSITION', `run ${run.runId} is already journaled`);
       throw err;
@@ -157,8 +195,9 @@ export class ProbeJournal implements RunJournal {
   }
 
   refused(runId: string, detail: string): void {
-    this.require(runId, ['intended'], 'refused');
+    const entry = this.require(runId, ['intended'], 'refused');
     this.update(runId, { state: 'refused', detail });
+    this.settled(entry.msisdn);
   }
 
   unclear(runId: string, detail: string): void {
@@ -172,17 +211,21 @@ export class ProbeJournal implements RunJournal {
     if (!entry) throw new JournalError('CH_JOURNAL_NOT_FOUND', `no journal entry for run ${runId}`);
     if (entry.state !== 'intended' && entry.state !== 'done') return;
     this.update(runId, { state: 'compensated', flagged: 0 });
+    this.settled(entry.msisdn);
   }
 
   release(runId: string): void {
     this.active.delete(runId);
   }
 
-  /** Counts a failed reconciliation; flags the entry once it has failed `maxAttempts` times. */
-  attemptFailed(runId: string, detail: string, maxAttempts: number): JournalEntry {
+  /**
+   * Counts a failed reconciliation; flags the entry once it has failed `maxAttempts` times, or at
+   * once with `flagNow` (the account reads back other than its baseline: a human should know now).
+   */
+  attemptFailed(runId: string, detail: string, maxAttempts: number, options: { flagNow?: boolean } = {}): JournalEntry {
     const entry = this.require(runId, ['intended', 'done'], 'retried');
     const attempts = entry.attempts + 1;
-    this.update(runId, { attempts, detail, ...(attempts >= maxAttempts ? { flagged: 1, retryable: 1 } : {}) });
+    this.update(runId, { attempts, detail, ...(attempts >= maxAttempts || options.flagNow ? { flagged: 1, retryable: 1 } : {}) });
     return this.get(runId) as JournalEntry;
   }
 
@@ -194,9 +237,30 @@ export class ProbeJournal implements RunJournal {
 
   /** A human compensated the run by hand (or found nothing to do); the note says so. */
   resolve(runId: string, note: string): JournalEntry {
-    this.require(runId, ['intended', 'done'], 'resolved');
+    const entry = this.require(runId, ['intended', 'done'], 'resolved');
     this.update(runId, { state: 'resolved', detail: `resolved by hand: ${note}` });
+    this.settled(entry.msisdn);
     return this.get(runId) as JournalEntry;
+  }
+
+  /**
+   * Accounts with an unfinished run (flagged ones included): no money-moving probe may lease
+   * them until it is compensated or resolved. Read from the file, so it holds across restarts.
+   */
+  heldAccounts(): ReadonlySet<string> {
+    const rows = this.db.prepare(`SELECT DISTINCT msisdn FROM entries WHERE state IN ('intended', 'done')`).all() as Array<{ msisdn: string }>;
+    return new Set(rows.map((r) => r.msisdn));
+  }
+
+  /** Calls `listener` when an account's last unfinished run finishes (the pools lease it again). */
+  onAccountSettled(listener: (msisdn: string) => void): void {
+    this.settledListeners.add(listener);
+  }
+
+  private settled(msisdn: string): void {
+    const open = this.db.prepare(`SELECT 1 FROM entries WHERE msisdn = ? AND state IN ('intended', 'done') LIMIT 1`).get(msisdn);
+    if (open) return;
+    for (const listener of this.settledListeners) listener(msisdn);
   }
 
   get(runId: string): JournalEntry | undefined {
@@ -245,7 +309,8 @@ export class ProbeJournal implements RunJournal {
   }
 
   private update(runId: string, fields: Partial<Record<'state' | 'vars' | 'detail' | 'flagged' | 'retryable' | 'attempts', string | number | null>>): void {
-    const entries = Object.entries(fields).map(([k, v]) => [k, k === 'detail' && typeof v === 'string' ? v.slice(0, DETAIL_MAX) : v] as const);
+    // A detail may quote a channel's answer or a human's note: stored as it may be served.
+    const entries = Object.entries(fields).map(([k, v]) => [k, k === 'detail' && typeof v === 'string' ? safeDetail(v, DETAIL_MAX) : v] as const);
     const sets = [...entries.map(([k]) => `${k} = ?`), 'updated_at = ?'].join(', ');
     this.db.prepare(`UPDATE entries SET ${sets} WHERE run_id = ?`).run(...entries.map(([, v]) => v), this.now(), runId);
   }
@@ -264,6 +329,7 @@ function fromRow(r: Row): JournalEntry {
     fingerprint: r.fingerprint,
     run: JSON.parse(r.run_values) as RunValues,
     vars: JSON.parse(r.vars) as Record<string, string>,
+    baseline: JSON.parse(r.baseline ?? r.vars) as Record<string, string>,
     state: r.state,
     flagged: r.flagged === 1,
     retryable: r.retryable === 1,

@@ -2,7 +2,9 @@
 // verify step never sees another probe's top-up and a refund never undoes the wrong order.
 // The pool is also the allow-list: a probe acts only on the account it leased from it, and a
 // money-moving request that names any other subscriber, or moves more than its cap, is refused
-// before it is sent (docs/safety.md).
+// before it is sent (docs/safety.md). An account whose money-moving run is not yet compensated is
+// held: no money-moving probe leases it until the journal says that run is finished, so no probe
+// reads an account's "previous" value while another change to it is still open.
 
 export interface TestAccount {
   msisdn: string;
@@ -15,8 +17,12 @@ export interface AccountLease {
 }
 
 export class AccountPoolExhaustedError extends Error {
-  constructor(readonly pool: string) {
-    super(`no free test account in pool "${pool}" before the check's deadline`);
+  constructor(
+    readonly pool: string,
+    /** Accounts of the pool held by unfinished money-moving runs, when the lease skipped them. */
+    readonly held = 0,
+  ) {
+    super(`no free test account in pool "${pool}" before the check's deadline${held > 0 ? ` (${held} held by unfinished money-moving runs in the probe journal)` : ''}`);
     this.name = 'AccountPoolExhaustedError';
   }
 }
@@ -29,16 +35,32 @@ export class AccountNotAllowedError extends Error {
   }
 }
 
+/** Which accounts have an unfinished money-moving run (journal/store.ts's ProbeJournal). */
+export interface AccountHolds {
+  heldAccounts(): ReadonlySet<string>;
+  /** Calls back when an account's last unfinished run finishes. */
+  onAccountSettled(listener: (msisdn: string) => void): void;
+}
+
+export interface LeaseOptions {
+  /** Skip accounts the holds name: a money-moving run must not start on an account with an open change. */
+  skipHeld?: boolean;
+}
+
 interface Waiter {
   /** A specific number, or null for whichever account frees first. */
   wants: string | null;
+  skipHeld: boolean;
   give(account: TestAccount): void;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 export class TestAccountPool {
   private readonly free: TestAccount[];
   private readonly members: ReadonlyMap<string, TestAccount>;
   private readonly waiters: Waiter[] = [];
+  private holds: AccountHolds | null = null;
 
   constructor(readonly name: string, accounts: readonly TestAccount[]) {
     this.free = [...accounts];
@@ -54,11 +76,23 @@ export class TestAccountPool {
     return this.members.has(msisdn);
   }
 
-  /** Resolves with the longest-idle account; waits while all are leased, up to the signal. */
-  lease(signal: AbortSignal): Promise<AccountLease> {
-    const account = this.free.shift();
-    if (account) return Promise.resolve(this.leaseOf(account));
-    return this.wait(null, signal);
+  /**
+   * From now on, `lease(…, { skipHeld: true })` passes over the accounts `holds` names. The holds
+   * are asked at every lease, so what they say after a restart (the journal on disk) counts at once.
+   */
+  useHolds(holds: AccountHolds): void {
+    if (this.holds === holds) return;
+    this.holds = holds;
+    holds.onAccountSettled((msisdn) => this.offer(msisdn));
+  }
+
+  /** Resolves with the longest-idle account (not held, with `skipHeld`); waits while none is free, up to the signal. */
+  lease(signal: AbortSignal, options: LeaseOptions = {}): Promise<AccountLease> {
+    const skipHeld = options.skipHeld === true && this.holds !== null;
+    const held = skipHeld ? this.heldNow() : NONE;
+    const index = this.free.findIndex((a) => !held.has(a.msisdn));
+    if (index >= 0) return Promise.resolve(this.leaseOf(this.free.splice(index, 1)[0] as TestAccount));
+    return this.wait(null, signal, skipHeld);
   }
 
   /**
@@ -69,13 +103,38 @@ export class TestAccountPool {
     if (!this.members.has(msisdn)) return Promise.reject(new AccountNotAllowedError(this.name));
     const index = this.free.findIndex((a) => a.msisdn === msisdn);
     if (index >= 0) return Promise.resolve(this.leaseOf(this.free.splice(index, 1)[0] as TestAccount));
-    return this.wait(msisdn, signal);
+    return this.wait(msisdn, signal, false);
   }
 
-  private wait(wants: string | null, signal: AbortSignal): Promise<AccountLease> {
+  private heldNow(): ReadonlySet<string> {
+    return this.holds?.heldAccounts() ?? NONE;
+  }
+
+  /** The first waiter that may take `msisdn` now, removed from the queue. */
+  private takeWaiter(msisdn: string): Waiter | undefined {
+    let held: ReadonlySet<string> | null = null;
+    const i = this.waiters.findIndex((w) => {
+      if (w.wants !== null) return w.wants === msisdn;
+      if (!w.skipHeld) return true;
+      held ??= this.heldNow();
+      return !held.has(msisdn);
+    });
+    return i >= 0 ? this.waiters.splice(i, 1)[0] : undefined;
+  }
+
+  /** A held account was released by the journal: hand it to a waiting run if it is free. */
+  private offer(msisdn: string): void {
+    const index = this.free.findIndex((a) => a.msisdn === msisdn);
+    if (index < 0) return;
+    const waiter = this.takeWaiter(msisdn);
+    if (waiter) waiter.give(this.free.splice(index, 1)[0] as TestAccount);
+  }
+
+  private wait(wants: string | null, signal: AbortSignal, skipHeld: boolean): Promise<AccountLease> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         wants,
+        skipHeld,
         give: (account) => {
           signal.removeEventListener('abort', onAbort);
           resolve(this.leaseOf(account));
@@ -84,7 +143,8 @@ export class TestAccountPool {
       const onAbort = () => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new AccountPoolExhaustedError(this.name));
+        const held = skipHeld ? [...this.heldNow()].filter((m) => this.members.has(m)).length : 0;
+        reject(new AccountPoolExhaustedError(this.name, held));
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -99,8 +159,8 @@ export class TestAccountPool {
       release: () => {
         if (released) return;
         released = true;
-        const i = this.waiters.findIndex((w) => w.wants === null || w.wants === account.msisdn);
-        if (i >= 0) (this.waiters.splice(i, 1)[0] as Waiter).give(account);
+        const waiter = this.takeWaiter(account.msisdn);
+        if (waiter) waiter.give(account);
         else this.free.push(account);
       },
     };

@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Channel, Check, Config, Step, Transaction } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type AccountLease, type RequestLimits, type TestAccountPool } from './accounts.js';
+import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type AccountHolds, type AccountLease, type RequestLimits, type TestAccountPool } from './accounts.js';
 import type { CircuitBreakers } from './breaker.js';
 import type { PreparedStep, Prober, ProbeSession, ProbeTarget } from './probers/index.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
-import type { FailureReason, ProbeResult, StepResult } from './result.js';
+import { withSafeText, type FailureReason, type ProbeResult, type StepResult } from './result.js';
 import { MissingValueError, monthsOf, renderJson, renderTemplate, type TemplateContext } from './template.js';
 
 /** The `{{run.*}}` values of one run; journaled so a recovery renders the same requests. */
@@ -39,10 +39,15 @@ export interface IntendedRun {
 export interface UnfinishedRun extends IntendedRun {
   /** intended: the money-moving step's outcome is unknown; done: it succeeded, compensation is due. */
   state: 'intended' | 'done';
+  /** The journaled values as they were before the change, while no other change was open: what is restored. */
+  baseline: Record<string, string>;
 }
 
-/** The journal as the runner writes it (journal/store.ts implements it durably). */
-export interface RunJournal {
+/**
+ * The journal as the runner writes it (journal/store.ts implements it durably). Its holds keep
+ * money-moving runs off accounts with an unfinished run.
+ */
+export interface RunJournal extends AccountHolds {
   /** Durably records the run as intended; throws when it cannot, and then nothing is sent. */
   intend(run: IntendedRun): void;
   /** The money-moving step succeeded; `vars` adds what its answer gave. */
@@ -60,6 +65,8 @@ export type RecoveryOutcome =
   | { kind: 'compensated' }
   /** Worth trying again later (the channel failed, the account was busy). */
   | { kind: 'retry'; detail: string }
+  /** The compensation went through but the account reads back other than its baseline: flag now, keep trying. */
+  | { kind: 'drift'; detail: string }
   /** No automatic way forward: a human must look. */
   | { kind: 'stuck'; detail: string };
 
@@ -111,6 +118,8 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
   const knownNumbers = new Set(Object.values(deps.config.accounts).flatMap((accounts) => accounts.map((a) => a.msisdn)));
   const journalLog = deps.log?.child({ component: 'journal' });
   const targetOf = (channel: RenderedChannel): ProbeTarget => ({ channel, baseUrl: channel.renderedBaseUrl, location: deps.location });
+  // An account with an unfinished money-moving run is not leased to another one (docs/safety.md).
+  if (deps.journal) for (const pool of deps.accountPools.values()) pool.useHolds(deps.journal);
 
   const contextFor = (check: Check, channel: RenderedChannel, lease: AccountLease | null, run: RunValues): TemplateContext => {
     const transaction = transactions.get(check.transaction) as Transaction;
@@ -156,7 +165,8 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       let session: ProbeSession | null = null;
       let journaled = false;
 
-      const finish = (): ProbeResult => ({
+      // Details quote answers (an assertion on the number's path, an error message): made safe once, here.
+      const finish = (): ProbeResult => withSafeText({
         version: 1,
         id: runId,
         checkId: check.id,
@@ -181,7 +191,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
         if (check.accountPool !== null) {
           const pool = deps.accountPools.get(check.accountPool);
           if (!pool) throw new Error(`account pool "${check.accountPool}" is not loaded`);
-          lease = await pool.lease(deadline);
+          lease = await pool.lease(deadline, { skipHeld: money !== null });
         }
         const months = monthsOf(startedAt);
         const ctx = contextFor(check, channel, lease, {
@@ -318,7 +328,8 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
           const problem = await attempt(check.steps[index] as Step, 'log-in step');
           if (problem) return problem;
         }
-        Object.assign(ctx.vars, entry.vars);
+        // Back to where the account was before any open change, whatever a later read saw.
+        Object.assign(ctx.vars, entry.vars, pick(entry.baseline, plan.baselineVars));
         if (replay) {
           // Idempotent by {{run.id}}: the channel answers the first outcome again, or does it now.
           const problem = await attempt(moneyStep, 'replaying');
@@ -330,7 +341,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
           const problem = await attempt(step, 'compensating step');
           if (problem) return problem;
         }
-        return { kind: 'compensated' };
+        return await readBack(plan, check, entry, ctx.vars, (step, vars) => runStep(step, { ...ctx, vars }, session as ProbeSession, limiter, deadline, limits));
       } catch (err) {
         return { kind: 'retry', detail: `${(err as Error).name}: ${(err as Error).message}` };
       } finally {
@@ -339,6 +350,34 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       }
     },
   };
+}
+
+/**
+ * After reconciliation compensated a run, reads the account back with the steps that first read
+ * its baseline (the plan change's `current`) and compares: a compensation that answered success
+ * but left the account elsewhere is drift, never `compensated`.
+ */
+async function readBack(
+  plan: NonNullable<Check['moneyMoving']>,
+  check: Check,
+  entry: UnfinishedRun,
+  known: Record<string, string>,
+  send: (step: Step, vars: Record<string, string>) => Promise<StepResult>,
+): Promise<RecoveryOutcome> {
+  const expected = pick(entry.baseline, plan.baselineVars);
+  if (Object.keys(expected).length === 0 || plan.readBackSteps.length === 0) return { kind: 'compensated' };
+  // The session (login output) is reused; the baseline names are left empty for the read to fill.
+  const vars = { ...known };
+  for (const name of Object.keys(expected)) delete vars[name];
+  for (const index of plan.readBackSteps) {
+    const step = check.steps[index] as Step;
+    const r = await send(step, vars);
+    if (!r.ok) return { kind: 'retry', detail: `compensated, but reading the account back with "${step.name}" failed: ${r.reason}: ${r.detail}` };
+  }
+  const differ = Object.entries(expected).filter(([name, value]) => vars[name] !== value);
+  if (differ.length === 0) return { kind: 'compensated' };
+  const what = differ.map(([name, value]) => `${name} reads ${JSON.stringify(vars[name] ?? null)}, baseline ${JSON.stringify(value)}`).join('; ');
+  return { kind: 'drift', detail: `compensated, but the account is not back at its baseline: ${what}; restore it by hand if reconciliation cannot` };
 }
 
 /**

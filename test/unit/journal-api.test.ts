@@ -53,7 +53,7 @@ describe('GET /api/v1/journal', () => {
     journal.intend(run('apirun00002', '13900000007'));
     journal.done('apirun00002', { orderId: 'apirun00002' });
     journal.flag('apirun00002', 'compensate by hand');
-    journal.intend(run('apirun00003'));
+    journal.intend(run('apirun00003', '13900000005'));
     journal.refused('apirun00003', 'business code 5101');
     const { app: a } = app();
     const res = await a.inject({ method: 'GET', url: '/api/v1/journal' });
@@ -130,7 +130,7 @@ describe('safety gauges', () => {
     expect(text).toContain('channel_health_journal_pending{state="flagged"} 0');
     expect(text).toContain('channel_health_probe_breaker_open{channel="web",transaction="topup",location="local"} 0');
     journal.intend(run('apirun00020'));
-    journal.intend(run('apirun00021'));
+    journal.intend(run('apirun00021', '13900000005'));
     journal.flag('apirun00021', 'x');
     breakers.begin('web.topup');
     breakers.record('web.topup', { ok: false, reason: 'timeout' });

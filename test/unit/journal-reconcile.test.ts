@@ -1,23 +1,33 @@
 // Runs journaled around their money-moving step, and reconciliation of the runs a crash or a
 // failure left behind, against the sandbox on 127.0.0.1 with the shipped flows. Balances, plans
 // and add-ons are read back from the sandbox itself.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { JournalReconciler } from '../../journal/reconcile.js';
 import { ProbeJournal } from '../../journal/store.js';
 import { createLogger } from '../../logging/logger.js';
 import { TestAccountPool } from '../../synthetic/accounts.js';
 import type { IntendedRun } from '../../synthetic/runner.js';
+import { writeLegacyJournal } from './journal-legacy.js';
 import { startSandboxFixture, type SandboxFixture } from './journal-sandbox.js';
 
 let sb: SandboxFixture;
 let journal: ProbeJournal;
 const log = createLogger({ level: 'silent' });
 const MSISDN = '13900000001';
+let dir: string;
 
 beforeAll(async () => {
   sb = await startSandboxFixture();
+  dir = mkdtempSync(path.join(tmpdir(), 'ch-reconcile-'));
 });
-afterAll(async () => sb?.close());
+afterAll(async () => {
+  await sb?.close();
+  journal?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 beforeEach(async () => {
   await sb.clearFaults();
   journal?.close();
@@ -185,10 +195,14 @@ describe('reconciliation after a crash', () => {
   });
 
   it('one entry going wrong does not keep the others of its account from their turn', async () => {
-    for (const id of ['crash0000011', 'crash0000012']) {
-      journal.intend(intended('web.topup', id));
-      journal.release(id);
-    }
+    // Two unfinished runs on one account exist only in a journal written before that was refused.
+    const file = path.join(dir, 'two-per-account.sqlite');
+    writeLegacyJournal(file, [
+      { ...intended('web.topup', 'crash0000011'), state: 'intended', createdAt: 1 },
+      { ...intended('web.topup', 'crash0000012'), state: 'intended', createdAt: 2 },
+    ]);
+    journal.close();
+    journal = ProbeJournal.open(file);
     const seen: string[] = [];
     const recovery = {
       recover: async (_check: unknown, entry: { runId: string }) => {
@@ -205,13 +219,85 @@ describe('reconciliation after a crash', () => {
   });
 
   it('flags runs whose check, steps or account are gone', async () => {
-    journal.intend({ ...intended('web.topup', 'crash0000008'), checkId: 'web.gone' });
-    journal.intend({ ...intended('web.topup', 'crash0000009'), fingerprint: 'other-steps' });
+    journal.intend({ ...intended('web.topup', 'crash0000008'), checkId: 'web.gone', msisdn: '13900000002' });
+    journal.intend({ ...intended('web.topup', 'crash0000009'), fingerprint: 'other-steps', msisdn: '13900000003' });
     journal.intend({ ...intended('web.topup', 'crash0000010'), msisdn: '13911112222' });
     for (const id of ['crash0000008', 'crash0000009', 'crash0000010']) journal.release(id);
     expect(await reconciler().pass()).toEqual({ compensated: 0, retried: 0, flagged: 3 });
     expect(journal.get('crash0000008')?.detail).toContain('no longer configured');
     expect(journal.get('crash0000009')?.detail).toContain('changed since this run');
     expect(journal.get('crash0000010')?.detail).toContain('no longer in pool');
+  });
+});
+
+describe('reconciliation restores the account baseline and reads it back', () => {
+  const PLAN_ACCOUNT = '13900000006';
+  const planEntry = (runId: string, previous: string, target: string, createdAt: number) => ({
+    ...intended('web.plan_change', runId, { previous, target }),
+    msisdn: PLAN_ACCOUNT,
+    state: 'done' as const,
+    createdAt,
+  });
+
+  it('two open plan changes on one account (the second read the first one\'s plan): both undone to where the account started', async () => {
+    // The defect as it was seen: P0 → A left open, a second run read A as "previous" and went A → B.
+    const token = await sb.login(PLAN_ACCOUNT);
+    const start = (await sb.account(PLAN_ACCOUNT)).planId;
+    const offers = ((await sb.call('GET', '/channels/web/plans', undefined, token)).data as { offers: Array<{ planId: string }> }).offers.map((o) => o.planId);
+    const [a, b] = offers as [string, string];
+    await sb.call('POST', '/channels/web/plan', { planId: a }, token);
+    await sb.call('POST', '/channels/web/plan', { planId: b }, token);
+    const file = path.join(dir, 'drifted.sqlite');
+    writeLegacyJournal(file, [planEntry('drift0000001', start, a, 1), planEntry('drift0000002', a, b, 2)]);
+    journal.close();
+    journal = ProbeJournal.open(file);
+    expect(journal.get('drift0000002')?.baseline).toEqual({ previous: start, target: a });
+
+    expect(await reconciler().pass()).toEqual({ compensated: 2, retried: 0, flagged: 0 });
+    expect((await sb.account(PLAN_ACCOUNT)).planId).toBe(start);
+  });
+
+  it('a compensation that answers success but leaves the account elsewhere is flagged, never compensated, and clears once restored', async () => {
+    const check = sb.check('web.plan_change');
+    const token = await sb.login(PLAN_ACCOUNT);
+    const start = (await sb.account(PLAN_ACCOUNT)).planId;
+    const offers = ((await sb.call('GET', '/channels/web/plans', undefined, token)).data as { offers: Array<{ planId: string }> }).offers.map((o) => o.planId);
+    const [other] = offers as [string];
+    await sb.call('POST', '/channels/web/plan', { planId: other }, token);
+    journal.intend({ ...intended('web.plan_change', 'drift0000003', { previous: start, target: other }), msisdn: PLAN_ACCOUNT });
+    journal.done('drift0000003', {});
+    journal.release('drift0000003');
+    // A revert that goes to the wrong plan and says 0000 all the same.
+    const wrong = { ...check, steps: check.steps.map((s) => (s.name === 'revert' ? { ...s, request: { ...s.request, json: { planId: other } } } : s)) };
+    const lying = new JournalReconciler({ journal, checks: [wrong], recovery: sb.runner(journal), maxAttempts: 5, log });
+    expect(await lying.pass()).toEqual({ compensated: 0, retried: 0, flagged: 1 });
+    const entry = journal.get('drift0000003');
+    expect(entry).toMatchObject({ state: 'done', flagged: true, retryable: true, attempts: 1 });
+    expect(entry?.detail).toContain(`previous reads "${other}", baseline "${start}"`);
+    expect(journal.counts()).toEqual({ intended: 0, done: 0, flagged: 1 });
+
+    expect(await reconciler().pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    expect(journal.get('drift0000003')).toMatchObject({ state: 'compensated', flagged: false });
+    expect((await sb.account(PLAN_ACCOUNT)).planId).toBe(start);
+  });
+});
+
+describe('an account with an unfinished run is held', () => {
+  it('no money-moving run leases it (read-only ones may) until reconciliation finishes the run', async () => {
+    const pools = new Map([['sandbox', new TestAccountPool('sandbox', [{ msisdn: MSISDN, pin: 'unit-test-pin' }])]]);
+    const runner = sb.runner(journal, { pools });
+    journal.intend(intended('web.topup', 'hold00000001'));
+    journal.release('hold00000001');
+    const blocked = await runner.run({ ...sb.check('web.plan_change'), timeoutMs: 300 }, { trigger: 'manual', scheduledAt: null });
+    expect(blocked).toMatchObject({ ok: false, reason: 'internal', steps: [] });
+    expect(blocked.detail).toContain('1 held by unfinished money-moving runs');
+    expect((await runner.run(sb.check('web.balance_query'), { trigger: 'manual', scheduledAt: null })).ok).toBe(true);
+
+    // A run waiting for the account gets it as soon as the held run is compensated.
+    const waiting = runner.run(sb.check('web.profile_update'), { trigger: 'manual', scheduledAt: null });
+    expect(await reconciler(3, runner).pass()).toEqual({ compensated: 1, retried: 0, flagged: 0 });
+    const after = await waiting;
+    expect(after.ok, after.detail ?? '').toBe(true);
+    expect(journal.heldAccounts().size).toBe(0);
   });
 });

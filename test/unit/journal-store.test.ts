@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JournalError } from '../../journal/errors.js';
 import { FINISHED_RETENTION_MS, ProbeJournal } from '../../journal/store.js';
 import type { IntendedRun } from '../../synthetic/runner.js';
+import { writeLegacyJournal } from './journal-legacy.js';
 
 let clock = 1_700_000_000_000;
 const now = () => clock;
@@ -117,7 +118,7 @@ describe('journal state machine', () => {
     expect(j.counts()).toEqual({ intended: 0, done: 0, flagged: 1 });
     expect(j.unfinished().map((e) => e.runId)).toEqual(['run00000006']);
 
-    j.intend(run('run00000007'));
+    j.intend(run('run00000007', { msisdn: '13900000002' }));
     j.release('run00000007');
     j.flag('run00000007', 'compensate by hand');
     expect(j.get('run00000007')).toMatchObject({ flagged: true, retryable: false });
@@ -136,7 +137,7 @@ describe('journal state machine', () => {
     const j = memory();
     j.intend(run('run00000008'));
     j.refused('run00000008', 'no');
-    j.intend(run('run00000009'));
+    j.intend(run('run00000009', { msisdn: '13900000002' }));
     clock += FINISHED_RETENTION_MS + 1;
     expect(j.prune(clock - FINISHED_RETENTION_MS)).toBe(1);
     expect(j.get('run00000008')).toBeUndefined();
@@ -174,5 +175,84 @@ describe('journal file', () => {
     dirs.push(dir);
     // A folder where the file should be.
     expect(code(() => ProbeJournal.open(dir))).toBe('CH_JOURNAL_OPEN');
+  });
+});
+
+describe('one unfinished run per account, and its baseline', () => {
+  it('refuses a second run on an account whose run is unfinished, and records nothing', () => {
+    const j = memory();
+    j.intend(run('busy00000001', { vars: { previous: 'P38' } }));
+    expect(code(() => j.intend(run('busy00000002', { vars: { previous: 'P18' } })))).toBe('CH_JOURNAL_ACCOUNT_BUSY');
+    expect(j.get('busy00000002')).toBeUndefined();
+    expect([...j.heldAccounts()]).toEqual(['13900000001']);
+    // Another account is free to go.
+    j.intend(run('busy00000003', { msisdn: '13900000002' }));
+    expect([...j.heldAccounts()].sort()).toEqual(['13900000001', '13900000002']);
+  });
+
+  it('keeps the values read before the change as the baseline, whatever the answer adds', () => {
+    const j = memory();
+    j.intend(run('base00000001', { vars: { previous: 'P38', target: 'P18' } }));
+    j.done('base00000001', { orderId: 'O-1' });
+    expect(j.get('base00000001')).toMatchObject({ vars: { previous: 'P38', target: 'P18', orderId: 'O-1' }, baseline: { previous: 'P38', target: 'P18' } });
+  });
+
+  it('lets the account go when its run finishes, any way it finishes, and says so once', () => {
+    const j = memory();
+    const settled: string[] = [];
+    j.onAccountSettled((m) => settled.push(m));
+    j.intend(run('free00000001'));
+    j.compensated('free00000001');
+    j.intend(run('free00000002'));
+    j.refused('free00000002', 'business code 5101');
+    j.intend(run('free00000003'));
+    j.flag('free00000003', 'compensate by hand');
+    expect(j.heldAccounts().has('13900000001')).toBe(true);
+    j.resolve('free00000003', 'done by hand');
+    expect(settled).toEqual(['13900000001', '13900000001', '13900000001']);
+    expect(j.heldAccounts().size).toBe(0);
+  });
+
+  it('flags at once when asked (the account read back away from its baseline), still retried', () => {
+    const j = memory();
+    j.intend(run('flag00000001'));
+    j.release('flag00000001');
+    expect(j.attemptFailed('flag00000001', 'not back at its baseline', 5, { flagNow: true })).toMatchObject({ attempts: 1, flagged: true, retryable: true, state: 'intended' });
+    expect(j.unfinished().map((e) => e.runId)).toEqual(['flag00000001']);
+  });
+
+  it('stores details with subscriber numbers masked and control characters stripped', () => {
+    const j = memory();
+    j.intend(run('mask00000001'));
+    j.unclear('mask00000001', 'got "13912345678"\u001b[31m\u0000 from\nthe channel');
+    expect(j.get('mask00000001')?.detail).toBe('outcome unknown: got "139****5678"[31m from the channel');
+    j.flag('mask00000001', 'call +86 139-1234-5678\u202e');
+    expect(j.resolve('mask00000001', 'refunded 13900000001 at the counter\u0007').detail).toBe('resolved by hand: refunded 139****0001 at the counter');
+  });
+});
+
+describe('a journal written before baselines were kept', () => {
+  it('is migrated on open: unfinished runs of one account and transaction share the oldest one\'s values as their baseline, and the account stays held', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ch-journal-'));
+    dirs.push(dir);
+    const f = path.join(dir, 'old.sqlite');
+    const plan = { checkId: 'web.plan_change', transaction: 'plan_change', step: 'change' };
+    writeLegacyJournal(f, [
+      { ...run('old00000001', { ...plan, vars: { previous: 'P38', target: 'P18' } }), state: 'compensated', createdAt: 1 },
+      { ...run('old00000002', { ...plan, vars: { previous: 'P58', target: 'P18' } }), state: 'done', createdAt: 2 },
+      { ...run('old00000003', { ...plan, vars: { previous: 'P18', target: 'P38' } }), state: 'intended', createdAt: 3 },
+      { ...run('old00000004', { msisdn: '13900000002', vars: { orderId: 'old00000004' } }), state: 'done', createdAt: 4 },
+    ]);
+    const j = ProbeJournal.open(f, { now });
+    opened.push(j);
+    expect(j.get('old00000002')?.baseline).toEqual({ previous: 'P58', target: 'P18' });
+    expect(j.get('old00000003')?.baseline).toEqual({ previous: 'P58', target: 'P18' });
+    expect(j.get('old00000004')?.baseline).toEqual({ orderId: 'old00000004' });
+    expect([...j.heldAccounts()].sort()).toEqual(['13900000001', '13900000002']);
+    j.close();
+    // Opening again changes nothing more.
+    const again = ProbeJournal.open(f, { now });
+    opened.push(again);
+    expect(again.get('old00000003')?.baseline).toEqual({ previous: 'P58', target: 'P18' });
   });
 });
