@@ -5,7 +5,7 @@
 
 // Mainland mobile numbers (11 digits starting 1[3-9]), with or without +86/86, inside any text,
 // written solid or grouped 3-4-4 by single spaces or hyphens.
-const PHONE = /(?<![0-9])(?:\+?86[ -]?)?(1[3-9][0-9])([ -]?)([0-9]{4})\2([0-9]{4})(?![0-9])/g;
+const PHONE = /(?<![0-9])(?:\+?86[ -]?)?(1[3-9][0-9])[ -]?([0-9]{4})[ -]?([0-9]{4})(?![0-9])/g;
 
 // C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional overrides and
 // isolates that make text display in another order than it reads.
@@ -14,7 +14,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u20
 
 /** 13912345678 → 139****5678, anywhere in the text. */
 export function maskPhoneNumbers(text: string): string {
-  return text.replace(PHONE, (_m, head: string, _sep: string, _mid: string, tail: string) => `${head}****${tail}`);
+  return text.replace(PHONE, (_m, head: string, _mid: string, tail: string) => `${head}****${tail}`);
 }
 
 /** A whole account number, of any length: 13900000001 → 139****0001, 12345 → ***45. */
