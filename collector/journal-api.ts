@@ -21,6 +21,8 @@ export interface JournalEntryView {
   attempts: number;
   detail: string | null;
   vars: Record<string, string>;
+  /** Where the account must go back to (journal/store.ts). */
+  baseline: Record<string, string>;
   createdAt: number;
   updatedAt: number;
 }
@@ -46,6 +48,8 @@ const ListQuery = Type.Object(
 const RunParams = Type.Object({ runId: Type.String({ minLength: 8, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' }) }, { additionalProperties: false });
 const ResolveBody = Type.Object({ note: Type.String({ minLength: 1, maxLength: 500, description: 'What was done by hand, for the record.' }) }, { additionalProperties: false });
 
+const safeValues = (values: Record<string, string>) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, safeDetail(v)]));
+
 function view(e: JournalEntryView) {
   return {
     runId: e.runId,
@@ -61,7 +65,8 @@ function view(e: JournalEntryView) {
     attempts: e.attempts,
     // Written sanitised by the journal; masked again here, as everything served about an account is.
     detail: e.detail === null ? null : safeDetail(e.detail),
-    vars: Object.fromEntries(Object.entries(e.vars).map(([k, v]) => [k, safeDetail(v)])),
+    vars: safeValues(e.vars),
+    baseline: safeValues(e.baseline),
     createdAt: new Date(e.createdAt).toISOString(),
     updatedAt: new Date(e.updatedAt).toISOString(),
   };
