@@ -1,5 +1,5 @@
 // Every error the sandbox raises with a CH_ code, its HTTP status and meaning. docs/errors.md lists
-// them; test/unit/sandbox-errors.test.ts keeps both in step. (Channel-API business failures are
+// them; test/unit/sandbox-docs.test.ts keeps both in step. (Channel-API business failures are
 // not errors of this kind: they are the envelope codes in envelope.ts, as a real channel answers.)
 
 export const SandboxErrorCodes = {
