@@ -16,7 +16,11 @@ const BILLING = ['topup', 'balance_query', 'bill_query', 'plan_change'];
 const NOT_BILLING = ['data_addon', 'profile_update', 'other_query'];
 const CHANNELS = ['web', 'sms'];
 const FAULT_SECONDS = 60;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The first value of an instant query, or undefined while it has none. */
+const scalar = async (url: string, query: string) => {
+  const v = (await promQuery(url, query))[0]?.value[1];
+  return v === undefined ? undefined : Number(v);
+};
 
 describe('report over a live run with a billing fault', () => {
   let dir: string;
@@ -45,7 +49,8 @@ describe('report over a live run with a billing fault', () => {
   });
 
   it('shows the billing transactions missed with business_error, the others met', async () => {
-    await sleep(4000);
+    // A few healthy scrapes before the window opens, so its first increase() has a base sample.
+    await waitFor(async () => ((await scalar(prometheus.url, 'count_over_time(up[1m])')) ?? 0) >= 3 || undefined, 20_000, 'three healthy scrapes');
     const from = Math.floor(Date.now() / 1000);
     const res = await fetch(`${svc.url}/sandbox/faults`, {
       method: 'POST',
@@ -53,9 +58,17 @@ describe('report over a live run with a billing fault', () => {
       body: JSON.stringify({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: FAULT_SECONDS }),
     });
     expect(res.status, await res.text()).toBe(201);
-    await sleep(FAULT_SECONDS * 1000 + 3000);
+    // The fault ends by itself after FAULT_SECONDS; the window closes once Prometheus has seen every
+    // billing check succeed again, and the report runs once a scrape past its end is stored.
+    const billing = `channel_health_probe_success{transaction=~"${BILLING.join('|')}"}`;
+    await waitFor(
+      async () => (Date.now() / 1000 - from >= FAULT_SECONDS && (await scalar(prometheus.url, `count(${billing} == 1) == count(${billing})`)) !== undefined ? true : undefined),
+      (FAULT_SECONDS + 30) * 1000,
+      'the fault to end and every billing check to succeed again',
+      500,
+    );
     const to = Math.floor(Date.now() / 1000);
-    await sleep(1500); // one more scrape past the end of the window
+    await waitFor(async () => ((await scalar(prometheus.url, 'max(timestamp(up))')) ?? 0) > to || undefined, 10_000, 'a scrape past the end of the window');
 
     const iso = (s: number) => new Date(s * 1000).toISOString().replace('.000', '');
     const args = [CLI, 'report', '--prometheus', prometheus.url, '--from', iso(from), '--to', iso(to), '--format', 'json,md', '--out', dir, '--config', path.join(dir, 'fast.yaml')];
@@ -81,11 +94,13 @@ describe('report over a live run with a billing fault', () => {
       }
       for (const transaction of NOT_BILLING) {
         const row = report.success.rows.find((r) => r.channel === channel && r.transaction === transaction);
-        // The billing fault must not leak here: met, and no business error at all. (On a starved
-        // machine a run can still time out now and then; that is not the fault's signature.)
+        // The billing fault must not leak here: met, and no failure of any reason the fault or
+        // the sandbox could cause. On a starved machine (eight suites on two cores) a run can
+        // still time out now and then, and the report counts one such run through increase()'s
+        // extrapolation as 1.01 or so; a timeout is the machine's signature, not the fault's.
         expect(row, `${channel}/${transaction}`).toMatchObject({ verdict: 'met' });
-        expect(row?.probe.byReason.business_error ?? 0, `${channel}/${transaction}`).toBe(0);
-        expect(row?.failures ?? 0, `${channel}/${transaction}`).toBeLessThanOrEqual(1);
+        const { timeout: _timeouts, ...others } = row?.probe.byReason ?? {};
+        expect(Object.values(others).filter((n) => n > 0), `${channel}/${transaction}: ${JSON.stringify(row?.probe.byReason)}`).toEqual([]);
         expect(row?.total ?? 0).toBeGreaterThan(20);
       }
     }
