@@ -1,10 +1,28 @@
 // TypeBox's schema errors reshaped into one problem per path, in the words a config author needs:
 // an extra field is "unknown field", a missing one "is required", and a union that fits no branch
 // says so once instead of listing every branch's complaint.
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import type { ConfigProblem } from './errors.js';
 import { childPath, pointerToPath } from './paths.js';
 import { ConfigSchema } from './schema.js';
+
+/**
+ * Schema errors TypeBox may report for one config. Its default is 8, process-wide: a file with
+ * eight unknown fields then got eight `boolean` errors and no `additionalProperties` one, and was
+ * accepted. Raised only while the config is checked (synchronously), bounded since the file is.
+ */
+export const MAX_SCHEMA_ERRORS = 1000;
+
+function allErrors(raw: unknown): ReturnType<typeof Value.Errors> {
+  const before = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: MAX_SCHEMA_ERRORS });
+  try {
+    return Value.Errors(ConfigSchema, raw);
+  } finally {
+    Settings.Set({ maxErrors: before });
+  }
+}
 
 export function schemaErrors(raw: unknown): ConfigProblem[] {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -12,10 +30,14 @@ export function schemaErrors(raw: unknown): ConfigProblem[] {
   }
   const seen = new Set<string>();
   const problems: ConfigProblem[] = [];
-  for (const error of Value.Errors(ConfigSchema, raw)) {
-    // TypeBox reports an extra property twice (as `false` schema and as additionalProperties); keep the clear one.
-    if (error.keyword === 'boolean') continue;
+  for (const error of allErrors(raw)) {
     let where = pointerToPath(error.instancePath);
+    // TypeBox reports an extra property twice: as the `false` schema of additionalProperties, at
+    // the property's own path, and as additionalProperties on its parent. Either names it.
+    if (error.keyword === 'boolean') {
+      if (error.schemaPath.endsWith('/additionalProperties')) push(where, 'unknown field');
+      continue;
+    }
     let message = error.message;
     if (error.keyword === 'additionalProperties') {
       const extra = (error.params as { additionalProperties?: string[] }).additionalProperties ?? [];
@@ -32,7 +54,10 @@ export function schemaErrors(raw: unknown): ConfigProblem[] {
     push(where, message);
   }
   // A union failure also reports each branch's own complaint; the branch noise hides the point.
-  return dropBranchNoise(problems);
+  const shaped = dropBranchNoise(problems);
+  // Whatever TypeBox reports or leaves out, an invalid config is never accepted.
+  if (shaped.length === 0 && !Value.Check(ConfigSchema, raw)) return [{ path: '(root)', message: 'does not match the schema' }];
+  return shaped;
 
   function push(where: string, message: string) {
     const key = `${where}\u0000${message}`;
