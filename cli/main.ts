@@ -10,7 +10,7 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   run: { summary: 'scheduler, probes and collector in one process (the default)', load: () => import('./run.js') },
-  'check-config': { summary: 'validate a config file and print a summary', load: () => import('./check-config.js') },
+  'check-config': { summary: 'validate a config file and its secrets, and print a summary', load: () => import('./check-config.js') },
   generate: { summary: 'write alert rules, Alertmanager config and dashboards from the config', load: () => import('./generate.js') },
   report: { summary: 'write the weekly capacity-tuning report from Prometheus', load: () => import('./report.js') },
   sandbox: { summary: 'run the simulated operator back end alone', load: () => import('./sandbox.js') },

@@ -103,7 +103,7 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
  * With the sandbox embedded, the test accounts' PIN has no real owner: when the variable the
  * config names is unset, make a random one for this process instead of asking for a secret.
  */
-function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: Logger): NodeJS.ProcessEnv {
+export function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: Logger): NodeJS.ProcessEnv {
   if (!config.service.sandbox) return env;
   const out = { ...env };
   for (const accounts of Object.values(config.accounts)) {

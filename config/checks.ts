@@ -18,7 +18,8 @@ export function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigP
   // A flow shared by many checks would otherwise report the same problem once per channel.
   const moneyProblemsReported = new Set<string>();
   const defaults = raw.checkDefaults ?? {};
-  if (raw.checkDefaults) validateScheduleFields(raw.checkDefaults, 'checkDefaults', problems);
+  // A check that sets no schedule of its own takes checkDefaults'; a bad one is reported once, here.
+  const defaultsOk = raw.checkDefaults ? validateScheduleFields(raw.checkDefaults, 'checkDefaults', problems) : true;
 
   raw.checks.forEach((c, index) => {
     const where = `checks[${index}]`;
@@ -95,7 +96,7 @@ export function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigP
           problems,
           reported: moneyProblemsReported,
         });
-        if (!scheduleOk) continue;
+        if (!scheduleOk || (!defaultsOk && c.cron === undefined && c.interval === undefined)) continue;
         const schedule = resolveSchedule(c, defaults);
         const periodMs = schedule.kind === 'interval' ? schedule.intervalMs : cronPeriodMs(schedule.expression);
         const timeoutMs = parseDuration(c.timeout ?? defaults.timeout ?? CONFIG_DEFAULTS.timeout);

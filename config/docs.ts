@@ -1,5 +1,6 @@
 // docs/config.md is generated from the schema's descriptions, so the reference cannot drift
 // from what the loader accepts. `npm run docs` rewrites it; a test fails when it is stale.
+import { MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_CONFIG_TOKENS, MAX_YAML_ALIASES } from './limits.js';
 import { ConfigSchema } from './schema.js';
 
 type JsonSchema = {
@@ -83,5 +84,32 @@ export function renderConfigDocs(): string {
     '| --- | --- | --- | --- |',
   ];
   rows(ConfigSchema as unknown as JsonSchema, '', out);
+  out.push(
+    '',
+    '## Limits',
+    '',
+    'A config is a hand-written file of a few hundred lines (the shipped one is 11 KiB, 35 checks). A file far',
+    'beyond that is a mistake or an attack, and parsing it would cost seconds and gigabytes before any',
+    'problem could be named (a 4 MB list once took 13 s and 2 GB, and aborted a process with a 1 GB heap).',
+    'So it is refused first, cheaply, with `CH_CONFIG_TOO_LARGE` or `CH_CONFIG_PARSE` and exit 2:',
+    '',
+    `- **${MAX_CONFIG_BYTES} bytes** (1 MiB, about 90 times the shipped config): checked from the file's size; no more than that is read.`,
+    `- **${MAX_CONFIG_TOKENS} YAML tokens** (about 35 times the shipped config's 2,836): counted by the YAML lexer, which builds nothing, before the`,
+    '  document is composed. Composing costs memory per node, so this bounds the parse: 1 MiB of one-character',
+    '  list items would be half a million nodes.',
+    `- **${MAX_CONFIG_DEPTH} levels of nesting** (the deepest documented field is 8 levels down; JSON bodies need a few more).`,
+    `- **Aliases**: the YAML library's bound of ${MAX_YAML_ALIASES} alias uses, weighted by the size of what each copies, so a`,
+    '  "billion laughs" file is refused before it expands.',
+    '',
+    'Problems echo values at most 300 characters long, and the first 100 problems are printed with a count of the rest.',
+    '',
+    '## Secrets',
+    '',
+    '`check-config` also reads every secret the service reads at start (`service.adminToken`, `ingest.token`,',
+    '`agent.token`, each account\'s `pin`) from the environment it runs in, and names each missing one with its path and',
+    'the commands that read it (`CH_SECRET_MISSING`, exit 2); values are never printed. With `service.sandbox: true` an',
+    'unset PIN variable is not missing: `run` and `agent` use a random PIN then. Receivers\' references are read by',
+    'Alertmanager, not checked here. On a machine that is not where the service runs (CI), pass `--no-secrets`.',
+  );
   return `${out.join('\n')}\n`;
 }
