@@ -14,11 +14,11 @@ import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
-import { EXIT, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
+import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
 import { prepareProbes, startProbeEngine, type ProbeEngine } from './probe-engine.js';
 import { VERSION } from './version.js';
 
-const HELP = `Usage: channel-health agent --collector URL[,URL…] [--config FILE] [--listen HOST:PORT] [--spool DIR]
+const HELP = `Usage: channel-health agent --collector URL[,URL…] [--config FILE] [--listen HOST:PORT] [--spool DIR] [--log-format pretty|json]
 
 Runs the config's checks from this location (service.location) and pushes every result to each
 collector (POST /api/v1/results, bearer token agent.token). Results are spooled on disk in --spool
@@ -26,6 +26,7 @@ collector (POST /api/v1/results, bearer token agent.token). Results are spooled 
 loses nothing. Serves /metrics, /healthz and /readyz on --listen (default agent.listen).
 --collector defaults to agent.collectors. Stops on SIGTERM or SIGINT: no new runs, runs in
 flight finish and are spooled. Exit 2 on a bad config or flag; nothing starts. Guide: docs/agents.md.
+${LOG_FORMAT_HELP}
 `;
 
 export const main: CommandMain = async (args, io) => {
@@ -37,6 +38,7 @@ export const main: CommandMain = async (args, io) => {
       listen: { type: 'string', short: 'l' },
       spool: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...LOG_FORMAT_OPTION,
     },
   });
   if (values.help) {
@@ -45,7 +47,7 @@ export const main: CommandMain = async (args, io) => {
   }
   let agent: RunningAgent;
   try {
-    agent = await startAgent({ configFile: values.config ?? DEFAULT_CONFIG_FILE, collectors: values.collector, listen: values.listen, spoolDir: values.spool, env: io.env });
+    agent = await startAgent({ configFile: values.config ?? DEFAULT_CONFIG_FILE, collectors: values.collector, listen: values.listen, spoolDir: values.spool, env: io.env, logger: commandLogger(values['log-format'], io) });
   } catch (err) {
     if (err instanceof AgentError) {
       io.stderr.write(`${err.code}: ${err.message}\n`);

@@ -13,18 +13,20 @@ import { ResultStore } from '../collector/result-store.js';
 import { createResultSink, type ResultSink } from '../collector/result-sink.js';
 import { ConfigError, loadConfigFile, parseListen, secretReader, type Config, type SecretReader } from '../config/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
+import { statusPlugin } from '../status/plugin.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
-import { EXIT, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
+import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
 import { VERSION } from './version.js';
 
-const HELP = `Usage: channel-health collector [--config FILE] [--listen HOST:PORT] [--state DIR]
+const HELP = `Usage: channel-health collector [--config FILE] [--listen HOST:PORT] [--state DIR] [--log-format pretty|json]
 
 Runs no probes. Takes ProbeResult batches from agents (POST /api/v1/results) and real events
 from channel systems (POST /api/v1/events), both with the bearer token of ingest.token, and
 serves /metrics, /healthz, /readyz and the API. Accepted ids and counter values are kept in
 --state (default ingest.stateDir) and restored at start, so a restart, even a SIGKILL, neither
 loses nor double-counts a result. Exit 2 on a bad config or flag; nothing starts.
-Guide: docs/agents.md, docs/events.md.
+Guide: docs/agents.md, docs/events.md. The status page is at / (docs/status.md).
+${LOG_FORMAT_HELP}
 `;
 
 export const main: CommandMain = async (args, io) => {
@@ -35,6 +37,7 @@ export const main: CommandMain = async (args, io) => {
       listen: { type: 'string', short: 'l' },
       state: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      ...LOG_FORMAT_OPTION,
     },
   });
   if (values.help) {
@@ -43,7 +46,7 @@ export const main: CommandMain = async (args, io) => {
   }
   let collector: RunningCollector;
   try {
-    collector = await startCollector({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, stateDir: values.state, env: io.env });
+    collector = await startCollector({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, stateDir: values.state, env: io.env, logger: commandLogger(values['log-format'], io) });
   } catch (err) {
     if (err instanceof StateError) {
       io.stderr.write(`channel-health collector: ${err.message}\n`);
@@ -133,6 +136,7 @@ export async function buildCollector(deps: { config: Config; ledger: IngestLedge
   const sink = createResultSink(config, metrics, store);
   const app = buildCollectorApp({ config, metrics, store, log, adminToken: deps.adminToken ?? null, notReadyReasons: () => [] });
   await app.register(ingestPlugin, { config, metrics, ingestMetrics, ledger, sink, token: deps.token, log, now: deps.now, results: true, events: true });
+  await app.register(statusPlugin, { config, store, ...(deps.now ? { now: deps.now } : {}) });
   return { app, registry, restored: { restored, skipped: skipped.length } };
 }
 

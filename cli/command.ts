@@ -1,7 +1,9 @@
 // The shape every CLI command has: it gets its arguments and standard streams, returns an exit code.
 // Exit codes (docs/cli.md): 0 done, 1 failed while running, 2 bad input (config, flags), nothing started.
 import type { Writable } from 'node:stream';
+import type { DestinationStream } from 'pino';
 import { ConfigError } from '../config/index.js';
+import { createLogger, LOG_FORMATS, logOutputFor, type LogFormat, type Logger } from '../logging/logger.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -53,4 +55,19 @@ export function untilSignal(command: string, io: CliIO): Promise<void> {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   });
+}
+
+/** The `--log-format` flag every long-running command takes (parseArgs option). */
+export const LOG_FORMAT_OPTION = { 'log-format': { type: 'string' } } as const;
+
+export const LOG_FORMAT_HELP = '--log-format pretty|json: pretty (coloured) lines on a terminal, JSON otherwise, unless this says.';
+
+/**
+ * The command's root logger, in the format `--log-format` names or the terminal implies. Pass
+ * `toStdoutStream` where the command logs through io.stdout (tests capture it) rather than fd 1.
+ */
+export function commandLogger(flag: string | undefined, io: CliIO, toStdoutStream = false): Logger {
+  if (flag !== undefined && !(LOG_FORMATS as readonly string[]).includes(flag)) throw new UsageError(`--log-format: "${flag}" must be ${LOG_FORMATS.join(' or ')}`);
+  const output = logOutputFor(io.stdout as { isTTY?: boolean }, io.env, flag as LogFormat | undefined);
+  return createLogger({ ...output, ...(toStdoutStream ? { destination: io.stdout as unknown as DestinationStream } : {}) });
 }

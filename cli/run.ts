@@ -2,6 +2,7 @@
 // also the sandbox, so a new user sees live metrics at once. Everything is composed here and
 // passed down as parameters; no part reaches for a global.
 import { parseArgs } from 'node:util';
+import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { buildCollectorApp } from '../collector/app.js';
 import { createMetrics } from '../collector/metrics.js';
@@ -12,14 +13,16 @@ import { loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { openProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
+import type { NotificationLog } from '../status/notification-log.js';
+import { statusPlugin } from '../status/plugin.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
-import { EXIT, startupFailure, untilSignal, UsageError, type CliIO, type CommandMain } from './command.js';
+import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CliIO, type CommandMain } from './command.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { eventIngestForRun } from './collector.js';
 import { prepareProbes, startProbeEngine } from './probe-engine.js';
 import { VERSION } from './version.js';
 
-const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT]
+const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
 
 Loads the config (default ${DEFAULT_CONFIG_FILE}), starts the embedded sandbox when the config
 asks for it, the probe scheduler and the collector (/metrics, /healthz, /readyz, /api/v1/...).
@@ -27,26 +30,31 @@ Money-moving runs are journaled; unfinished ones are compensated before probing 
 (docs/safety.md). Exit 1 when the journal cannot be opened or another process holds it.
 Stops cleanly on SIGTERM or SIGINT: no new runs, in-flight probes finish (bounded by their
 timeout), the server closes, exit 0. Exit 2 on a bad config or flag; nothing starts.
+The status page is at / (docs/status.md).
+${LOG_FORMAT_HELP}
 `;
 
 export interface RunningService {
   url: string;
   config: Config;
+  /** The listening app, for tests that compare what it serves with what it documents. */
+  app: FastifyInstance;
   stop(): Promise<void>;
 }
 
 export const main: CommandMain = async (args, io) => {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
     return EXIT.ok;
   }
+  const logger = commandLogger(values['log-format'], io);
   let service: RunningService;
   try {
-    service = await startService({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, io });
+    service = await startService({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, io, logger });
   } catch (err) {
     return startupFailure(err, 'run', io);
   }
@@ -55,7 +63,14 @@ export const main: CommandMain = async (args, io) => {
   return EXIT.ok;
 };
 
-export async function startService(options: { configFile: string; listen?: string | undefined; io: CliIO; logger?: Logger }): Promise<RunningService> {
+export async function startService(options: {
+  configFile: string;
+  listen?: string | undefined;
+  io: CliIO;
+  logger?: Logger;
+  /** The demo's webhook receiver: notifications posted to /api/v1/alert-notifications are kept here and shown on the status page. */
+  notifications?: NotificationLog;
+}): Promise<RunningService> {
   const config = await loadConfigFile(options.configFile);
   let listen = config.service.listen;
   if (options.listen !== undefined) {
@@ -100,6 +115,12 @@ export async function startService(options: { configFile: string; listen?: strin
     notReadyReasons: () => (scheduler?.isRunning ? [] : ['scheduler not running']),
     ...(journal ? { journal } : {}),
   });
+  await app.register(statusPlugin, {
+    config,
+    store,
+    openBreakers: () => new Set(safety.breakers.views().filter((b) => b.state !== 'closed').map((b) => b.checkId)),
+    ...(options.notifications ? { notifications: options.notifications } : {}),
+  });
   if (config.service.sandbox) {
     // The fault routes are marked admin-only; the collector app's hook checks the token on them.
     await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
@@ -139,6 +160,7 @@ export async function startService(options: { configFile: string; listen?: strin
   return {
     url,
     config,
+    app,
     async stop() {
       if (stopped) return;
       stopped = true;

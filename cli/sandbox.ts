@@ -5,23 +5,23 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { DestinationStream } from 'pino';
 import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } from '../config/index.js';
-import { createLogger } from '../logging/logger.js';
+
 import { buildSandboxApp, SANDBOX_PREFIX } from '../sandbox/app.js';
 import { SandboxError } from '../sandbox/errors.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
-import { EXIT, UsageError, type CliIO, type CommandMain } from './command.js';
+import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, UsageError, type CliIO, type CommandMain } from './command.js';
 
 export const DEFAULT_SANDBOX_LISTEN = '127.0.0.1:9471';
 
-const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT]
+const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
 
 Serves the simulated operator back end alone under /sandbox/ (default ${DEFAULT_SANDBOX_LISTEN}),
 with the channels, transactions, backends and test accounts of FILE (default ${DEFAULT_CONFIG_FILE}).
 Test-account PINs are read from their secret references; when a referenced environment variable
 is unset, a random PIN is made for this process and written to a private file (path printed).
 Stops on SIGINT or SIGTERM. Exit 2 on a bad config or flag. API: docs/sandbox.md.
+${LOG_FORMAT_HELP}
 `;
 
 export const main: CommandMain = async (args, io) => {
@@ -44,7 +44,7 @@ export const main: CommandMain = async (args, io) => {
 export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSignal, onListening?: (url: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -67,7 +67,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     throw err;
   }
 
-  const log = createLogger({ destination: io.stdout as unknown as DestinationStream }).child({ component: 'sandbox' });
+  const log = commandLogger(values['log-format'], io, true).child({ component: 'sandbox' });
   let pinDir: string | null = null;
   if (pins.generated.size > 0) {
     pinDir = await mkdtemp(path.join(tmpdir(), 'channel-health-sandbox-'));

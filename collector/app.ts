@@ -10,6 +10,7 @@ import type { ProbeResult } from '../synthetic/result.js';
 import { answerClientError, MAX_URL_BYTES } from './client-errors.js';
 import { CollectorError, CollectorErrors } from './errors.js';
 import { journalApi, type JournalSource } from './journal-api.js';
+import { describeApi } from './openapi.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
 
@@ -55,6 +56,8 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
     // What Node's parser refuses (bad framing, oversized headers) is answered in our error shape.
     clientErrorHandler: answerClientError,
   });
+  // First, so the OpenAPI document sees every route declared below and by later plugins.
+  describeApi(app);
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
 
   // Authorisation after routing, from the route's own flag: the router has already decoded the

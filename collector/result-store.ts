@@ -6,6 +6,8 @@ export interface CheckSummary {
   lastResult: ProbeResult | null;
   lastSuccessAt: number | null;
   consecutiveFailures: number;
+  /** The newest failed result, kept after later successes so the status page can say what broke last. */
+  lastFailure: ProbeResult | null;
 }
 
 export class ResultStore {
@@ -13,6 +15,7 @@ export class ResultStore {
   private next = 0;
   private count = 0;
   private readonly perCheck = new Map<string, CheckSummary>();
+  private readonly listeners = new Set<(result: ProbeResult) => void>();
 
   constructor(readonly capacity: number) {
     this.ring = new Array(capacity);
@@ -22,28 +25,49 @@ export class ResultStore {
     this.ring[this.next] = result;
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
-    const s = this.perCheck.get(result.checkId) ?? { lastResult: null, lastSuccessAt: null, consecutiveFailures: 0 };
+    const s = this.perCheck.get(result.checkId) ?? emptySummary();
     s.lastResult = result;
     if (result.ok) {
       s.lastSuccessAt = result.startedAt + result.durationMs;
       s.consecutiveFailures = 0;
     } else {
       s.consecutiveFailures++;
+      s.lastFailure = result;
     }
     this.perCheck.set(result.checkId, s);
+    for (const listener of this.listeners) listener(result);
+  }
+
+  /** Called after each recorded result (the status page's live updates); returns the unsubscribe. */
+  subscribe(listener: (result: ProbeResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   summary(checkId: string): CheckSummary {
-    return this.perCheck.get(checkId) ?? { lastResult: null, lastSuccessAt: null, consecutiveFailures: 0 };
+    return this.perCheck.get(checkId) ?? emptySummary();
   }
 
   /** Newest first, optionally for one check, at most `limit`. */
   recent(limit: number, checkId?: string): ProbeResult[] {
+    return this.newest(limit, (r) => checkId === undefined || r.checkId === checkId);
+  }
+
+  /** The newest failed results still retained, newest first, at most `limit`. */
+  recentFailures(limit: number): ProbeResult[] {
+    return this.newest(limit, (r) => !r.ok);
+  }
+
+  private newest(limit: number, keep: (r: ProbeResult) => boolean): ProbeResult[] {
     const out: ProbeResult[] = [];
     for (let i = 1; i <= this.count && out.length < limit; i++) {
       const r = this.ring[(this.next - i + this.capacity) % this.capacity] as ProbeResult;
-      if (checkId === undefined || r.checkId === checkId) out.push(r);
+      if (keep(r)) out.push(r);
     }
     return out;
   }
+}
+
+function emptySummary(): CheckSummary {
+  return { lastResult: null, lastSuccessAt: null, consecutiveFailures: 0, lastFailure: null };
 }

@@ -96,6 +96,8 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   const checks = expandChecks(raw, sandbox, problems);
   const publicUrl = (svc.publicUrl ?? CONFIG_DEFAULTS.publicUrl).replace(/\/+$/, '');
   const alerting = normalizeAlerting(raw, publicUrl, problems);
+  const alertmanagerUrl = svc.alertmanagerUrl === undefined ? null : svc.alertmanagerUrl.replace(/\/+$/, '');
+  if (alertmanagerUrl !== null) checkAbsoluteUrl(alertmanagerUrl, 'service.alertmanagerUrl', problems);
 
   const location = svc.location ?? CONFIG_DEFAULTS.location;
   const baseDir = path.dirname(path.resolve(source));
@@ -112,6 +114,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
       publicUrl,
+      alertmanagerUrl,
       utcOffsetMinutes: businessClock(svc.utcOffset, problems),
       journal: safety.journal,
       breaker: safety.breaker,

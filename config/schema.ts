@@ -377,6 +377,9 @@ export const ConfigSchema = Type.Object(
         concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: `Most checks running at once in this process (${byDefault(D.concurrency)}).` })),
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: `Recent results kept in memory for the API (${byDefault(D.resultsRetained)}).` })),
         publicUrl: Type.Optional(Type.String({ description: `Base URL of Grafana/runbooks used in alert links (${byDefault(D.publicUrl)}).` })),
+        alertmanagerUrl: Type.Optional(
+          Type.String({ minLength: 1, description: 'Base URL of an Alertmanager (http or https) whose active alerts the status page at / shows; none by default.' }),
+        ),
         utcOffset: Type.Optional(
           Type.String({
             description:

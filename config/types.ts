@@ -195,6 +195,8 @@ export interface Config {
     concurrency: number;
     resultsRetained: number;
     publicUrl: string;
+    /** Alertmanager whose active alerts the status page shows (service.alertmanagerUrl), without a trailing slash. */
+    alertmanagerUrl: string | null;
     /** The business clock, minutes east of UTC (service.utcOffset). */
     utcOffsetMinutes: number;
     /** The probe journal; `path` is absolute, or null for a memory-only journal. */
