@@ -153,4 +153,18 @@ describe('money-moving checks in the config', () => {
     expect(plan('web.data_addon')).toEqual({ step: 'activate', vars: ['subscriptionId'], before: false, idempotent: false, cap: null });
     expect(shipped.checks.find((c) => c.id === 'web.balance_query')?.moneyMoving).toBeNull();
   });
+
+  it('names the baseline of the shipped flows and the steps that read it back', () => {
+    const shipped = parseConfig(SHIPPED, 'channel-health.yaml');
+    const baseline = (id: string) => {
+      const c = shipped.checks.find((x) => x.id === id);
+      return { vars: c?.moneyMoving?.baselineVars, readBack: c?.moneyMoving?.readBackSteps.map((n) => c.steps[n]?.name) };
+    };
+    // `target` is read before the change too, but only the change uses it: not the account's state.
+    expect(baseline('web.plan_change')).toEqual({ vars: ['previous'], readBack: ['current'] });
+    expect(baseline('web.profile_update')).toEqual({ vars: ['previous'], readBack: ['current'] });
+    // Undone by the id the answer gave: nothing of the account's own to restore or read back.
+    expect(baseline('web.topup')).toEqual({ vars: [], readBack: [] });
+    expect(baseline('web.data_addon')).toEqual({ vars: [], readBack: [] });
+  });
 });
