@@ -1,10 +1,10 @@
 // Test accounts end where they started, or the journal says they do not. Plan changes, profile
-// updates, top-ups and an add-on run every second against a separately running sandbox whose CRM
-// and payment back ends are slow, so that many runs reach their deadline between the change and
-// its undo; `channel-health run` is SIGKILLed at random points and restarted several times. After
-// the faults are cleared and a last clean run has reconciled, every account's balance, plan,
-// add-ons and e-mail must equal its start, unless the journal flags a run on that account for a
-// human. Real processes, loopback only. (Before each run kept its account's baseline and held the
+// updates, top-ups and an add-on run every second against a separately running sandbox whose
+// plan, profile and payment requests are often slow, so that many runs reach their deadline
+// between the change and its undo; `channel-health run` is SIGKILLed at random points and
+// restarted several times. After the faults are cleared and a last clean start has reconciled
+// (probing nothing itself), every account's balance, plan, add-ons and e-mail must equal its
+// start, unless the journal flags a run on that account for a human. Real processes, loopback only. (Before each run kept its account's baseline and held the
 // account until compensated, 2–3 of 8 accounts ended on another plan with every entry compensated.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,10 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT, freePort, waitFor } from '../support/processes.js';
 
 const PIN = 'drift-test-pin-41c9';
-const MAX_KILLS = 6;
-const MIN_KILLS = 3;
+const MAX_KILLS = 8;
+const MIN_KILLS = 4;
 /** Starting `run` takes 1 s idle and up to 5 s on a busy host; the whole test must stay near 90 s. */
-const KILL_PHASE_MS = 30_000;
+const KILL_PHASE_MS = 40_000;
 
 interface Proc {
   proc: ChildProcess;
@@ -51,6 +51,7 @@ async function httpOk(url: string): Promise<true | undefined> {
 describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs', () => {
   let dir: string;
   let configFile: string;
+  let finalConfigFile: string;
   let journalFile: string;
   let sandbox: Proc;
   let sandboxUrl: string;
@@ -95,8 +96,10 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     ].join('\n');
     const text = shipped
       .replace(/\{\{sandbox\.url\}\}/g, sandboxUrl)
-      // The breaker would slow the slow checks down; here they should keep probing.
-      .replace('sandbox: true', 'sandbox: false\n  journal: { path: journal.sqlite, reconcileInterval: 1s, maxAttempts: 3 }\n  breaker: { openAfter: 1000 }')
+      // Reconciliation comes round only at start: as with the default minute, a change cut off by
+      // its deadline stays open for a while, and other runs want the account meanwhile. The breaker
+      // would slow the slow checks down; here they keep probing.
+      .replace('sandbox: true', 'sandbox: false\n  journal: { path: journal.sqlite, reconcileInterval: 1m, maxAttempts: 3 }\n  breaker: { openAfter: 1000 }')
       .replace('interval: 30s', 'interval: 1s')
       .replace('timeout: 10s', 'timeout: 900ms')
       // The load is the test's own; the channels' rate caps would only queue it into timeouts.
@@ -106,6 +109,13 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     configFile = path.join(dir, 'drift.yaml');
     journalFile = path.join(dir, 'journal.sqlite');
     await writeFile(configFile, text);
+    // The same checks and steps (so the journal's entries still match them) on a schedule that does
+    // not come round during the test: the last start only reconciles (every second, so an attempt
+    // that fails is soon tried again), and nothing of its own is in flight.
+    finalConfigFile = path.join(dir, 'final.yaml');
+    const finalText = text.replace(/^( *)interval: \d+s$/gm, '$1cron: "0 0 0 1 1 *"').replace('reconcileInterval: 1m', 'reconcileInterval: 1s');
+    expect(finalText).not.toMatch(/^ *interval:/m);
+    await writeFile(finalConfigFile, finalText);
     sandbox = launch(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`]);
     await waitFor(
       async () => {
@@ -139,9 +149,9 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
   it('ends every account where it started, or flags the difference in the journal', async () => {
     const start = await accounts();
     expect(start).toHaveLength(8);
-    const startRun = async () => {
+    const startRun = async (file = configFile) => {
       const port = await freePort();
-      const p = launch(['run', '--config', configFile, '--listen', `127.0.0.1:${port}`]);
+      const p = launch(['run', '--config', file, '--listen', `127.0.0.1:${port}`]);
       running = p;
       await waitFor(
         async () => {
@@ -172,16 +182,14 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     }
     expect(killsLeavingWork, `${kills} kills`).toBeGreaterThanOrEqual(1);
 
-    // The back ends recover; a clean start reconciles what is left, probes on, and stops cleanly.
+    // The back ends recover; a clean start reconciles what is left and stops cleanly.
     expect((await fetch(`${sandboxUrl}/faults`, { method: 'DELETE' })).status).toBe(200);
-    const lastStart = Date.now();
-    const { p, url } = await startRun();
-    await waitFor(() => httpOk(`${url}/readyz`), 40_000, 'the last run to reconcile and start probing');
-    // Runs of this last process come and go; what the killed ones left must be finished or flagged.
+    const { p, url } = await startRun(finalConfigFile);
+    await waitFor(() => httpOk(`${url}/readyz`), 40_000, 'the last run to reconcile');
     await waitFor(
       async () => {
-        const body = (await (await fetch(`${url}/api/v1/journal`)).json()) as { entries: Array<{ flagged: boolean; createdAt: string }> };
-        return body.entries.every((e) => e.flagged || Date.parse(e.createdAt) >= lastStart) ? true : undefined;
+        const body = (await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { intended: number; done: number } };
+        return body.pending.intended + body.pending.done === 0 ? true : undefined;
       },
       30_000,
       'reconciliation to finish or flag every entry the killed processes left',
@@ -204,6 +212,6 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     const summary = Object.entries(
       rows.reduce<Record<string, number>>((m, r) => ({ ...m, [`${r.txn} ${r.state}${r.flagged ? ' flagged' : ''}`]: (m[`${r.txn} ${r.state}${r.flagged ? ' flagged' : ''}`] ?? 0) + 1 }), {}),
     );
-    expect(changes.length, JSON.stringify(summary)).toBeGreaterThanOrEqual(20);
+    expect(changes.length, JSON.stringify(summary)).toBeGreaterThanOrEqual(10);
   }, 110_000);
 });
