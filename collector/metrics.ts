@@ -61,15 +61,18 @@ export function durationBuckets(config: Config): number[] {
 
 type Collect<L extends string> = (this: Gauge<L>) => void;
 
-function counter<L extends string>(spec: MetricSpec<L>, registry: Registry): Counter<L> {
+/** A counter of the contract, registered in `registry`. */
+export function counter<L extends string>(spec: MetricSpec<L>, registry: Registry): Counter<L> {
   return new Counter({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry] });
 }
 
-function gauge<L extends string>(spec: MetricSpec<L>, registry: Registry, collect?: Collect<L>): Gauge<L> {
+/** A gauge of the contract; `collect` (if given) runs at every scrape. */
+export function gauge<L extends string>(spec: MetricSpec<L>, registry: Registry, collect?: Collect<L>): Gauge<L> {
   return new Gauge({ name: spec.name, help: spec.help, labelNames: spec.labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }
 
-function histogram<L extends string>(spec: MetricSpec<L>, registry: Registry, buckets: number[]): Histogram<L> {
+/** A histogram of the contract with these bucket bounds (seconds). */
+export function histogram<L extends string>(spec: MetricSpec<L>, registry: Registry, buckets: number[]): Histogram<L> {
   return new Histogram({ name: spec.name, help: spec.help, labelNames: spec.labelNames, buckets, registers: [registry] });
 }
 
