@@ -4,6 +4,7 @@ export const AlertsErrorCodes = {
   CH_ALERTS_UNSUPPORTED_SECRET: 'A receiver names its webhook URL by a secret file; Alertmanager 0.25 cannot read a webhook URL from a file (give the URL by { env: NAME } or as a plain URL with the secret in token).',
   CH_ALERTS_STALE: '`channel-health generate --check` found generated files that differ from a fresh generation; run `channel-health generate` and commit the result.',
   CH_ALERTS_WRITE: 'A generated file could not be written; nothing after the first failure was written.',
+  CH_ALERTS_SILENCE_FAILED: '`channel-health silence` could not create, list or expire a silence: Alertmanager did not answer in time or answered with an error.',
 } as const;
 
 export type AlertsErrorCode = keyof typeof AlertsErrorCodes;

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   report: { summary: 'write the weekly capacity-tuning report from Prometheus', load: () => import('./report.js') },
   sandbox: { summary: 'run the simulated operator back end alone', load: () => import('./sandbox.js') },
   agent: { summary: 'probes only, at one location; spools results and pushes them to collectors', load: () => import('./agent.js') },
+  silence: { summary: 'create, list or expire an Alertmanager silence for channels, backends or transactions', load: () => import('./silence.js') },
   collector: { summary: 'no probes; takes results from agents and real events, serves /metrics', load: () => import('./collector.js') },
 };
 
