@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Config, Receiver } from '../config/index.js';
 import { ALERT } from './alert-rules.js';
 import { AlertsError } from './errors.js';
+import { maintenanceScopes, timeInterval, type AlertmanagerNamedInterval } from './maintenance.js';
 import { promDuration } from './promql-text.js';
 
 // Config receiver ids cannot contain '-', so this name never collides with one.
@@ -18,6 +19,7 @@ export interface AlertmanagerRoute {
   group_wait?: string;
   group_interval?: string;
   repeat_interval?: string;
+  mute_time_intervals?: string[];
   routes?: AlertmanagerRoute[];
 }
 
@@ -33,6 +35,8 @@ export interface AlertmanagerReceiver {
 
 export interface AlertmanagerConfig {
   route: AlertmanagerRoute;
+  /** Maintenance windows (config `maintenance:`), muting the routes of the alerts they cover. */
+  time_intervals?: AlertmanagerNamedInterval[];
   inhibit_rules: Array<{ source_matchers: string[]; target_matchers: string[]; equal: string[] }>;
   receivers: AlertmanagerReceiver[];
 }
@@ -71,6 +75,37 @@ export function generateAlertmanagerConfig(config: Config): AlertmanagerConfig {
       const r = config.receivers[name];
       return r ? { name, webhook_configs: [webhook(config, name, r)] } : { name };
     });
+  // Everything but the Watchdog, which must keep beating through any maintenance.
+  const alertRoutes: AlertmanagerRoute[] = [
+    // One page per backend outage, listing every channel and transaction it reaches.
+    { receiver: to(routes.page), matchers: [`alertname="${ALERT.spreading}"`], group_by: ['alertname', 'backend'] },
+    // A pair that fails hard shows both a hard down and a failure share far above its objective,
+    // and the share stays proven a while after the hard down ends: one group per pair keeps
+    // them one incident, which closes when both have resolved.
+    {
+      receiver: to(routes.warning),
+      matchers: [`alertname=~"${ALERT.hardDown}|${ALERT.failureShare}"`],
+      group_by: ['channel', 'transaction'],
+      routes: [
+        { receiver: to(routes.page), matchers: ['severity="page"'] },
+        { receiver: to(routes.warning), matchers: ['severity="warning"'] },
+      ],
+    },
+    { receiver: to(routes.page), matchers: ['severity="page"'] },
+    { receiver: to(routes.warning), matchers: ['severity="warning"'] },
+    { receiver: to(routes.ticket), matchers: ['severity="ticket"'], repeat_interval: '24h' },
+  ];
+  // Alerts a maintenance window covers go through the same routes, muted by their windows
+  // (Alertmanager does not inherit mute_time_intervals, so every level carries them).
+  const muted = (r: AlertmanagerRoute, intervals: string[]): AlertmanagerRoute => ({
+    ...r,
+    mute_time_intervals: intervals,
+    ...(r.routes ? { routes: r.routes.map((c) => muted(c, intervals)) } : {}),
+  });
+  const maintenanceRoutes = maintenanceScopes(config).flatMap((scope) =>
+    scope.matchers.map((m) => muted({ receiver: to(routes.warning), matchers: m, routes: alertRoutes }, scope.intervals)),
+  );
+  const intervals = config.maintenance.map((w) => timeInterval(w, config.service.utcOffsetMinutes));
   return {
     route: {
       // An alert without a known severity still reaches a person: the NOC's receiver.
@@ -82,25 +117,11 @@ export function generateAlertmanagerConfig(config: Config): AlertmanagerConfig {
       routes: [
         // The dead man's switch wants a steady heartbeat, not grouping.
         { receiver: to(routes.watchdog), matchers: [`alertname="${ALERT.watchdog}"`], group_wait: '0s', group_interval: '1m', repeat_interval: '1m' },
-        // One page per backend outage, listing every channel and transaction it reaches.
-        { receiver: to(routes.page), matchers: [`alertname="${ALERT.spreading}"`], group_by: ['alertname', 'backend'] },
-        // A pair that fails hard shows both a hard down and a failure share far above its objective,
-        // and the share stays proven a while after the hard down ends: one group per pair keeps
-        // them one incident, which closes when both have resolved.
-        {
-          receiver: to(routes.warning),
-          matchers: [`alertname=~"${ALERT.hardDown}|${ALERT.failureShare}"`],
-          group_by: ['channel', 'transaction'],
-          routes: [
-            { receiver: to(routes.page), matchers: ['severity="page"'] },
-            { receiver: to(routes.warning), matchers: ['severity="warning"'] },
-          ],
-        },
-        { receiver: to(routes.page), matchers: ['severity="page"'] },
-        { receiver: to(routes.warning), matchers: ['severity="warning"'] },
-        { receiver: to(routes.ticket), matchers: ['severity="ticket"'], repeat_interval: '24h' },
+        ...maintenanceRoutes,
+        ...alertRoutes,
       ],
     },
+    ...(intervals.length > 0 ? { time_intervals: intervals } : {}),
     inhibit_rules: [
       {
         // The spreading page explains the per-channel alerts of the same channel and transaction.

@@ -3,7 +3,7 @@
 // functions below. Recording a probe result is `resultUpdates` applied to the registry, the same
 // list of changes the collector commits to disk first, so the two cannot disagree.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Config } from '../config/index.js';
+import { maintenanceActive, type Config } from '../config/index.js';
 import { METRICS, type MetricSpec } from '../contract/metrics.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult } from '../synthetic/result.js';
 
@@ -52,6 +52,8 @@ export interface MetricsOptions {
   version: string;
   /** Locations whose series exist from the start; the config's own location is always included. */
   locations?: readonly string[];
+  /** Epoch milliseconds now; maintenance-window state is read from it at every scrape (Date.now by default). */
+  clock?: () => number;
 }
 
 export function durationBuckets(config: Config): number[] {
@@ -114,6 +116,17 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   counter(METRICS.eventBusinessErrors, registry);
   const objective = gauge(METRICS.objective, registry);
   buildInfo(registry, options.version);
+  // Planned work on now or not, one series per window and channel or backend it names (config
+  // `maintenance:`): dashboards annotate it, the weekly report marks the time as planned.
+  const clock = options.clock ?? Date.now;
+  gauge(METRICS.maintenanceActive, registry, function () {
+    const now = clock();
+    for (const w of config.maintenance) {
+      const on = maintenanceActive(w, now, config.service.utcOffsetMinutes) ? 1 : 0;
+      for (const channel of w.channels) this.set({ window: w.id, channel }, on);
+      for (const backend of w.backends) this.set({ window: w.id, backend }, on);
+    }
+  });
 
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
   const codeLabel = businessCodeLabels(config);

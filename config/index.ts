@@ -11,4 +11,5 @@ export { parseDuration, formatPromDuration } from './duration.js';
 export { formatUtcOffset, parseUtcOffset } from './utc-offset.js';
 export { tiersByHardDownRuns } from './hard-down.js';
 export { CONFIG_DEFAULTS } from './defaults.js';
+export { maintenanceActive, parseWindowTime, WEEKDAYS } from './maintenance.js';
 export * from './types.js';

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { expandChecks } from './checks.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
 import type { ConfigProblem } from './errors.js';
+import { normalizeMaintenance } from './maintenance.js';
 import { isConfigId } from './paths.js';
 import { normalizeSafety } from './safety.js';
 import type { RawConfig } from './schema.js';
@@ -103,6 +104,8 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   const baseDir = path.dirname(path.resolve(source));
   const adminToken = svc.adminToken ?? null;
   const safety = normalizeSafety(raw, baseDir, checks, tiers, alerting, problems);
+  const utcOffsetMinutes = businessClock(svc.utcOffset, problems);
+  const maintenance = normalizeMaintenance(raw.maintenance, { channels: channels.map((c) => c.id), backends: backends.map((b) => b.id) }, utcOffsetMinutes, problems);
   return {
     source,
     baseDir,
@@ -115,7 +118,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
       publicUrl,
       alertmanagerUrl,
-      utcOffsetMinutes: businessClock(svc.utcOffset, problems),
+      utcOffsetMinutes,
       journal: safety.journal,
       breaker: safety.breaker,
     },
@@ -126,6 +129,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
     checks,
     accounts: Object.fromEntries(Object.entries(raw.accounts ?? {}).map(([k, v]) => [k, v.map((a) => ({ msisdn: a.msisdn, pin: a.pin ?? null }))])),
     alerting,
+    maintenance,
     receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
     ingest: normalizeIngest(raw, location, baseDir, problems),
     agent: normalizeAgent(raw, baseDir, problems),

@@ -291,6 +291,9 @@ const AlertingSchema = Type.Object(
           secretsDir: Type.Optional(
             Type.String({ minLength: 1, description: `Folder where Alertmanager finds a file per secret named by an \`{ env: NAME }\` token reference (${byDefault(D.alerting.alertmanager.secretsDir)}).` }),
           ),
+          url: Type.Optional(
+            Type.String({ minLength: 1, description: `Base URL of the Alertmanager API that \`channel-health silence\` talks to (${byDefault(D.alerting.alertmanager.url)}); \`--alertmanager\` overrides it.` }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -365,6 +368,26 @@ const BreakerSchema = Type.Object(
   { additionalProperties: false, description: 'Per-check circuit breaker: a hard-down channel is probed at a backed-off cadence; see docs/safety.md.' },
 );
 
+const MaintenanceWindowSchema = Type.Object(
+  {
+    description: Type.Optional(Type.String({ description: 'What the planned work is (shown on dashboards and in the weekly report).' })),
+    channels: Type.Optional(Type.Array(Id('Channel id (a key of `channels`).'), { description: 'Channels the work takes down: every alert of these channels is muted.' })),
+    backends: Type.Optional(
+      Type.Array(Id('Backend id (a key of `backends`).'), { description: 'Backends the work takes down: every alert of a transaction that uses one, on every channel, is muted.' }),
+    ),
+    weekdays: Type.Optional(
+      Type.Array(Type.String(), { description: 'Recurring: the business-clock weekdays (sun, mon, tue, wed, thu, fri, sat) on which the window starts; every day when not set.' }),
+    ),
+    start: Type.Optional(Type.String({ description: 'Recurring: start, HH:MM on the business clock (service.utcOffset).' })),
+    end: Type.Optional(Type.String({ description: 'Recurring: end, HH:MM on the business clock; an end before the start is on the next day.' })),
+    from: Type.Optional(
+      Type.String({ description: 'One-off: start, YYYY-MM-DDTHH:MM on the business clock, or with an offset (2026-12-01T01:00+08:00, ...Z).' }),
+    ),
+    to: Type.Optional(Type.String({ description: 'One-off: end, in the same form as from.' })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigSchema = Type.Object(
   {
     version: Type.Literal(1, { description: 'Config format version.' }),
@@ -402,6 +425,12 @@ export const ConfigSchema = Type.Object(
       Type.Object(ScheduleFields, { additionalProperties: false, description: 'Schedule, timeout and account pool for checks that do not set their own.' }),
     ),
     alerting: Type.Optional(AlertingSchema),
+    maintenance: Type.Optional(
+      Type.Record(Type.String(), MaintenanceWindowSchema, {
+        description:
+          'Planned work windows by id, recurring (start, end, weekdays on the business clock) or one-off (from, to), each scoped to channels and/or backends. Alertmanager mutes the alerts they cover; `channel_health_maintenance_active` says which are on. See docs/alerting.md.',
+      }),
+    ),
     receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),
     ingest: Type.Optional(IngestSchema),
     agent: Type.Optional(AgentSchema),

@@ -1,6 +1,9 @@
 // The validated, normalized config that the rest of the program reads. Ids are resolved,
 // defaults applied, matrix checks expanded, lists kept in file order (generators depend on it).
+import type { MaintenanceWindow } from './maintenance.js';
 import type { JsonAssertion, SecretRef } from './schema.js';
+
+export type { MaintenanceWindow, MaintenanceSchedule } from './maintenance.js';
 
 export type { SecretRef, JsonAssertion };
 
@@ -154,7 +157,7 @@ export interface AlertingSettings {
   runbookUrl: string;
   /** Receiver name per severity (and for the Watchdog); null routes to a receiver that notifies no one. */
   routes: Readonly<Record<AlertSeverity | 'watchdog', string | null>>;
-  alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string };
+  alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string; url: string };
 }
 
 /** `ingest:` with defaults applied; what the result and event endpoints enforce. */
@@ -210,6 +213,8 @@ export interface Config {
   checks: readonly Check[];
   accounts: Readonly<Record<string, readonly Account[]>>;
   alerting: AlertingSettings;
+  /** Planned work windows, in file order (`maintenance:`). */
+  maintenance: readonly MaintenanceWindow[];
   receivers: Readonly<Record<string, Receiver>>;
   ingest: IngestSettings;
   agent: AgentSettings;

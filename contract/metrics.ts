@@ -69,6 +69,13 @@ export const METRICS = Object.freeze({
     ['channel', 'transaction', 'location'],
     'Circuit breaker of a check: 1 open (probing at a backed-off cadence, skipped firings produce no result), 0 closed.',
   ),
+  // ---- maintenance windows (every process serving the contract) ----
+  maintenanceActive: spec(
+    'maintenance_active',
+    'gauge',
+    ['window', 'channel', 'backend'],
+    'Maintenance window state: 1 while the window is on, 0 otherwise; one series per window and each channel or backend in its scope.',
+  ),
   // ---- ingest (collector and run) ----
   eventDuration: spec(
     'transaction_duration_seconds',
