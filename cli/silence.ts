@@ -17,8 +17,8 @@ const USAGE = `Usage:
 Creates an Alertmanager silence for the alerts of the given channels, backends (every transaction
 that uses one) and transactions, all of which must hold; lists the silences that are active or
 pending; or expires one. Options:
-  --config FILE         config (default ${DEFAULT_CONFIG_FILE}): ids and alerting.alertmanager.url
-  --alertmanager URL    Alertmanager base URL (default alerting.alertmanager.url)
+  --config FILE         config (default ${DEFAULT_CONFIG_FILE}): ids and service.alertmanagerUrl
+  --alertmanager URL    Alertmanager base URL (default service.alertmanagerUrl)
   --for DURATION        how long, e.g. 30m, 2h, 1d
   --comment TEXT        why (shown to whoever looks at the silence)
   --author NAME         who (default $USER)
@@ -129,7 +129,8 @@ export async function silence(args: string[], io: CliIO, deps: SilenceDeps): Pro
     }
     throw err;
   }
-  const base = values.alertmanager ?? config.alerting.alertmanager.url;
+  const base = values.alertmanager ?? config.service.alertmanagerUrl;
+  if (base === null) throw new UsageError('no Alertmanager: give --alertmanager URL or set service.alertmanagerUrl in the config');
   if (!/^https?:\/\/[^/]/.test(base)) throw new UsageError(`--alertmanager ${base}: must be an http(s) URL`);
 
   try {

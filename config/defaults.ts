@@ -26,7 +26,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
     scrapeJob: 'channel-health',
     /** Receivers each severity goes to when `alerting.routes` does not say and a receiver of that name exists. */
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),
-    alertmanager: Object.freeze({ groupWait: '30s', groupInterval: '5m', repeatInterval: '4h', secretsDir: '/etc/alertmanager/secrets', url: 'http://127.0.0.1:9093' }),
+    alertmanager: Object.freeze({ groupWait: '30s', groupInterval: '5m', repeatInterval: '4h', secretsDir: '/etc/alertmanager/secrets' }),
   }),
   journal: Object.freeze({ path: '.channel-health/journal.sqlite', reconcileInterval: '1m', maxAttempts: 5 }),
   breaker: Object.freeze({ openAfter: 5, maxBackoff: 8 }),

@@ -291,9 +291,6 @@ const AlertingSchema = Type.Object(
           secretsDir: Type.Optional(
             Type.String({ minLength: 1, description: `Folder where Alertmanager finds a file per secret named by an \`{ env: NAME }\` token reference (${byDefault(D.alerting.alertmanager.secretsDir)}).` }),
           ),
-          url: Type.Optional(
-            Type.String({ minLength: 1, description: `Base URL of the Alertmanager API that \`channel-health silence\` talks to (${byDefault(D.alerting.alertmanager.url)}); \`--alertmanager\` overrides it.` }),
-          ),
         },
         { additionalProperties: false },
       ),
@@ -401,7 +398,7 @@ export const ConfigSchema = Type.Object(
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: `Recent results kept in memory for the API (${byDefault(D.resultsRetained)}).` })),
         publicUrl: Type.Optional(Type.String({ description: `Base URL of Grafana/runbooks used in alert links (${byDefault(D.publicUrl)}).` })),
         alertmanagerUrl: Type.Optional(
-          Type.String({ minLength: 1, description: 'Base URL of an Alertmanager (http or https) whose active alerts the status page at / shows; none by default.' }),
+          Type.String({ minLength: 1, description: 'Base URL of an Alertmanager (http or https) whose active alerts the status page at / shows and that `channel-health silence` talks to; none by default.' }),
         ),
         utcOffset: Type.Optional(
           Type.String({
@@ -428,7 +425,7 @@ export const ConfigSchema = Type.Object(
     maintenance: Type.Optional(
       Type.Record(Type.String(), MaintenanceWindowSchema, {
         description:
-          'Planned work windows by id, recurring (start, end, weekdays on the business clock) or one-off (from, to), each scoped to channels and/or backends. Alertmanager mutes the alerts they cover; `channel_health_maintenance_active` says which are on. See docs/alerting.md.',
+          'Planned work windows by id, recurring (start, end, weekdays on the business clock) or one-off (from, to), each scoped to channels and/or backends. Alertmanager mutes the alerts they cover; a gauge says which are on (docs/metrics.md). See docs/alerting.md.',
       }),
     ),
     receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),

@@ -100,7 +100,6 @@ export function normalizeAlerting(raw: RawConfig, publicUrl: string, problems: C
       groupIntervalMs: wholeSeconds(am.groupInterval ?? d.alertmanager.groupInterval, 'alerting.alertmanager.groupInterval', 1000, problems),
       repeatIntervalMs: wholeSeconds(am.repeatInterval ?? d.alertmanager.repeatInterval, 'alerting.alertmanager.repeatInterval', 1000, problems),
       secretsDir: am.secretsDir ?? d.alertmanager.secretsDir,
-      url: (am.url ?? d.alertmanager.url).replace(/\/+$/, ''),
     },
   };
 }

@@ -157,7 +157,7 @@ export interface AlertingSettings {
   runbookUrl: string;
   /** Receiver name per severity (and for the Watchdog); null routes to a receiver that notifies no one. */
   routes: Readonly<Record<AlertSeverity | 'watchdog', string | null>>;
-  alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string; url: string };
+  alertmanager: { groupWaitMs: number; groupIntervalMs: number; repeatIntervalMs: number; secretsDir: string };
 }
 
 /** `ingest:` with defaults applied; what the result and event endpoints enforce. */

@@ -65,6 +65,8 @@ describe('channel-health silence', () => {
     ];
     for (const [args, message] of refusals) await expect(silence([...base, ...args], io().io, am.deps), args.join(' ')).rejects.toThrow(message);
     await expect(silence([...base, '--list', '--expire', 'abc'], io().io, am.deps)).rejects.toBeInstanceOf(UsageError);
+    // The shipped config names no Alertmanager (service.alertmanagerUrl): the flag is needed.
+    await expect(silence(['--config', CONFIG, '--list'], io().io, am.deps)).rejects.toThrow(/give --alertmanager URL or set service.alertmanagerUrl/);
     expect(am.calls).toEqual([]);
   });
 
@@ -75,11 +77,11 @@ describe('channel-health silence', () => {
     ];
     const am = fakeAlertmanager((url) => (url.endsWith('/silences') ? new Response(JSON.stringify(silences)) : new Response('')));
     const list = io();
-    expect(await silence(['--config', CONFIG, '--list'], list.io, am.deps)).toBe(0);
+    expect(await silence(['--config', CONFIG, '--alertmanager', 'http://127.0.0.1:9093', '--list'], list.io, am.deps)).toBe(0);
     expect(list.out()).toBe('b  active  until 2026-11-25T12:00:00Z  channel="kiosk"  by ops: reboot\n');
     expect(am.calls[0]?.url).toBe('http://127.0.0.1:9093/api/v2/silences');
     const id = '0f8e7a52-1b1c-4d4e-9f3a-5d6c7b8a9e01';
-    expect(await silence(['--config', CONFIG, '--expire', id], io().io, am.deps)).toBe(0);
+    expect(await silence(['--config', CONFIG, '--alertmanager', 'http://127.0.0.1:9093', '--expire', id], io().io, am.deps)).toBe(0);
     expect(am.calls[1]).toEqual({ url: `http://127.0.0.1:9093/api/v2/silence/${id}`, method: 'DELETE', body: undefined });
   });
 
@@ -88,11 +90,11 @@ describe('channel-health silence', () => {
       throw new TypeError('fetch failed');
     });
     const t = io();
-    expect(await silence(['--config', CONFIG, '--list'], t.io, down.deps)).toBe(1);
+    expect(await silence(['--config', CONFIG, '--alertmanager', 'http://127.0.0.1:9093', '--list'], t.io, down.deps)).toBe(1);
     expect(t.err()).toBe('channel-health silence: CH_ALERTS_SILENCE_FAILED: http://127.0.0.1:9093/api/v2/silences: Alertmanager did not answer: fetch failed\n');
     const refusing = fakeAlertmanager(() => new Response('silence not found', { status: 404 }));
     const r = io();
-    expect(await silence(['--config', CONFIG, '--expire', '0f8e7a52-1b1c-4d4e-9f3a-5d6c7b8a9e01'], r.io, refusing.deps)).toBe(1);
+    expect(await silence(['--config', CONFIG, '--alertmanager', 'http://127.0.0.1:9093', '--expire', '0f8e7a52-1b1c-4d4e-9f3a-5d6c7b8a9e01'], r.io, refusing.deps)).toBe(1);
     expect(r.err()).toContain('Alertmanager answered 404: silence not found');
   });
 });
