@@ -32,6 +32,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   breaker: Object.freeze({ openAfter: 5, maxBackoff: 8 }),
   ingest: Object.freeze({ maxBatch: 1000, maxBodyBytes: 1024 * 1024, stateDir: '.channel-health/collector', dedupeWindow: '7d' }),
   agent: Object.freeze({ listen: '127.0.0.1:9472', spoolDir: '.channel-health/agent', batchSize: 200, maxBackoff: '30s' }),
+  // Monday 09:00 on the business clock: the review meets on Monday about the week just ended.
+  report: Object.freeze({ schedule: '0 9 * * 1', folder: '.channel-health/reports', retain: 12, attempts: 5, retryBackoff: '1m', timeout: '30s' }),
 });
 
 /**

@@ -1,7 +1,7 @@
 // The config folder's public surface.
 export { loadConfigFile, parseConfig } from './load.js';
 export { parseListen } from './settings.js';
-export { intervalFitsClock } from './schedule.js';
+export { intervalFitsClock, parsePlainCron, type PlainCronFields } from './schedule.js';
 export { SANDBOX_URL_PLACEHOLDER } from './steps.js';
 export { ID_PATTERN, isConfigId, pointerToPath, childPath } from './paths.js';
 export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem } from './errors.js';

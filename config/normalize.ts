@@ -9,7 +9,7 @@ import { normalizeMaintenance } from './maintenance.js';
 import { isConfigId } from './paths.js';
 import { normalizeSafety } from './safety.js';
 import type { RawConfig } from './schema.js';
-import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, parseListen } from './settings.js';
+import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, normalizeReportSchedule, parseListen } from './settings.js';
 import { renderForValidation } from './steps.js';
 import type { Config } from './types.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
@@ -133,6 +133,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
     receivers: Object.fromEntries(Object.entries(raw.receivers ?? {}).map(([k, r]) => [k, { url: r.url, token: r.token ?? null }])),
     ingest: normalizeIngest(raw, location, baseDir, problems),
     agent: normalizeAgent(raw, baseDir, problems),
+    report: normalizeReportSchedule(raw, baseDir, problems),
   };
 }
 

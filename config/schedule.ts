@@ -61,3 +61,36 @@ export function cronPeriodMs(expression: string): number {
     void task.destroy();
   }
 }
+
+/**
+ * A cron expression read on a fixed business clock (the report's schedule): 5 or 6 fields of plain
+ * numbers, ranges, lists and steps. node-cron's own timezone needs an IANA zone, and the business
+ * clock is an offset (+05:30 has no Etc/ zone), so the report's scheduler walks these fields itself.
+ */
+export interface PlainCronFields {
+  second: readonly number[];
+  minute: readonly number[];
+  hour: readonly number[];
+  dayOfMonth: readonly number[];
+  month: readonly number[];
+  /** 0 is Sunday (7 is read as 0). */
+  dayOfWeek: readonly number[];
+}
+
+export function parsePlainCron(expression: string): PlainCronFields | { problem: string } {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) return { problem: `"${expression}" must have 5 fields (minute hour day month weekday) or 6 (second first)` };
+  if (!fields.every((f) => /^[0-9*,/-]+$/.test(f))) return { problem: `"${expression}" may use only numbers, *, ranges (1-5), lists (1,3) and steps (*/5)` };
+  const detail = cron.validateDetailed(expression);
+  if (!detail.valid || !detail.fields) return { problem: `"${expression}" is not a valid cron expression: ${detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` };
+  const f = detail.fields;
+  const numbers = (values: ReadonlyArray<number | string>) => values.filter((v): v is number => typeof v === 'number');
+  return {
+    second: [...f.second].sort((a, b) => a - b),
+    minute: [...f.minute].sort((a, b) => a - b),
+    hour: [...f.hour].sort((a, b) => a - b),
+    dayOfMonth: numbers(f.dayOfMonth),
+    month: [...f.month],
+    dayOfWeek: [...new Set(numbers(f.dayOfWeek).map((d) => d % 7))],
+  };
+}

@@ -334,6 +334,26 @@ const AgentSchema = Type.Object(
   { additionalProperties: false, description: '`channel-health agent`: where it pushes results and how it spools them. See docs/agents.md.' },
 );
 
+const ReportScheduleSchema = Type.Object(
+  {
+    prometheus: Type.Optional(
+      Type.String({ minLength: 1, description: 'Base URL of the Prometheus the weekly report is made from, e.g. http://127.0.0.1:9090. Without it `run` and `collector` make no report on schedule (`channel-health report` still works by hand).' }),
+    ),
+    schedule: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: `Cron expression (5 fields, or 6 with seconds first) on the business clock (service.utcOffset) at which the report of the last complete ISO week is made (${byDefault(D.report.schedule)}: Monday 09:00). Plain numbers, ranges, lists and steps only.`,
+      }),
+    ),
+    folder: Type.Optional(Type.String({ minLength: 1, description: `Folder the reports are written to and served from at /reports, relative to the config file; ${byDefault(D.report.folder)}.` })),
+    retain: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Reports (weeks) kept in the folder; older ones are deleted after each new one (${byDefault(D.report.retain)}).` })),
+    attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, description: `Tries of one scheduled report before it is given up until the next firing (${byDefault(D.report.attempts)}).` })),
+    retryBackoff: Type.Optional(Duration(`Wait before the first retry of a failed report (${byDefault(D.report.retryBackoff)}); it doubles after each failed try.`)),
+    timeout: Type.Optional(Duration(`Per Prometheus query of a scheduled report (${byDefault(D.report.timeout)}).`)),
+  },
+  { additionalProperties: false, description: 'The weekly report made by `run` and `collector` on a schedule, kept in a folder and served at /reports. See docs/report.md.' },
+);
+
 const JournalSchema = Type.Object(
   {
     path: Type.Optional(
@@ -431,6 +451,7 @@ export const ConfigSchema = Type.Object(
     receivers: Type.Optional(Type.Record(Type.String(), ReceiverSchema, { description: 'Alert receivers by name.' })),
     ingest: Type.Optional(IngestSchema),
     agent: Type.Optional(AgentSchema),
+    report: Type.Optional(ReportScheduleSchema),
   },
   { additionalProperties: false },
 );

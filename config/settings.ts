@@ -6,7 +6,8 @@ import { CONFIG_DEFAULTS } from './defaults.js';
 import { parseDuration } from './duration.js';
 import type { ConfigProblem } from './errors.js';
 import type { RawConfig } from './schema.js';
-import type { AgentSettings, AlertingSettings, IngestSettings } from './types.js';
+import type { AgentSettings, AlertingSettings, IngestSettings, ReportScheduleSettings } from './types.js';
+import { parsePlainCron } from './schedule.js';
 import { parseUtcOffset } from './utc-offset.js';
 import { checkAbsoluteUrl } from './value-checks.js';
 
@@ -43,6 +44,34 @@ export function normalizeAgent(raw: RawConfig, baseDir: string, problems: Config
     spoolDir: path.resolve(baseDir, a.spoolDir ?? d.spoolDir),
     batchSize: a.batchSize ?? d.batchSize,
     maxBackoffMs: wholeSeconds(a.maxBackoff ?? d.maxBackoff, 'agent.maxBackoff', 1000, problems),
+  };
+}
+
+export function normalizeReportSchedule(raw: RawConfig, baseDir: string, problems: ConfigProblem[]): ReportScheduleSettings {
+  const r = raw.report ?? {};
+  const d = CONFIG_DEFAULTS.report;
+  let prometheus: string | null = null;
+  if (r.prometheus !== undefined) {
+    if (!/^https?:\/\//i.test(r.prometheus)) problems.push({ path: 'report.prometheus', message: 'must be an http:// or https:// URL' });
+    else if (/^[a-z]+:\/\/[^/]*@/i.test(r.prometheus)) problems.push({ path: 'report.prometheus', message: 'must not carry credentials' });
+    else checkAbsoluteUrl(r.prometheus, 'report.prometheus', problems);
+    prometheus = r.prometheus.replace(/\/+$/, '');
+  }
+  const schedule = r.schedule ?? d.schedule;
+  const parsed = parsePlainCron(schedule);
+  if ('problem' in parsed) problems.push({ path: 'report.schedule', message: parsed.problem });
+  const retryBackoffMs = parseDuration(r.retryBackoff ?? d.retryBackoff);
+  if (retryBackoffMs < 10) problems.push({ path: 'report.retryBackoff', message: 'must be at least 10ms' });
+  const timeoutMs = parseDuration(r.timeout ?? d.timeout);
+  if (timeoutMs < 100 || timeoutMs > 600_000) problems.push({ path: 'report.timeout', message: 'must be between 100ms and 10m' });
+  return {
+    prometheus,
+    schedule,
+    folder: path.resolve(baseDir, r.folder ?? d.folder),
+    retain: r.retain ?? d.retain,
+    attempts: r.attempts ?? d.attempts,
+    retryBackoffMs,
+    timeoutMs,
   };
 }
 

@@ -185,6 +185,20 @@ export interface AgentSettings {
   maxBackoffMs: number;
 }
 
+/** `report:` with defaults applied: the report `run` and `collector` make on schedule. */
+export interface ReportScheduleSettings {
+  /** Prometheus base URL without a trailing slash; null: no report on schedule. */
+  prometheus: string | null;
+  /** Cron expression on the business clock, as written. */
+  schedule: string;
+  /** Absolute folder of the reports. */
+  folder: string;
+  retain: number;
+  attempts: number;
+  retryBackoffMs: number;
+  timeoutMs: number;
+}
+
 export interface Config {
   /** The file the config was read from (as given), for messages and generated-file headers. */
   source: string;
@@ -218,4 +232,5 @@ export interface Config {
   receivers: Readonly<Record<string, Receiver>>;
   ingest: IngestSettings;
   agent: AgentSettings;
+  report: ReportScheduleSettings;
 }

@@ -55,6 +55,12 @@ const DOCUMENTED: Record<string, (d: Defaults) => unknown> = {
   'agent.spoolDir': (d) => d.agent.spoolDir,
   'agent.batchSize': (d) => d.agent.batchSize,
   'agent.maxBackoff': (d) => d.agent.maxBackoff,
+  'report.schedule': (d) => d.report.schedule,
+  'report.folder': (d) => d.report.folder,
+  'report.retain': (d) => d.report.retain,
+  'report.attempts': (d) => d.report.attempts,
+  'report.retryBackoff': (d) => d.report.retryBackoff,
+  'report.timeout': (d) => d.report.timeout,
 };
 
 /** Defaults that are derived from other fields, not values of CONFIG_DEFAULTS. */
