@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { statusPlugin } from '../status/plugin.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CommandMain } from './command.js';
+import { scheduledReports, type ScheduledReports } from './scheduled-report.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: channel-health collector [--config FILE] [--listen HOST:PORT] [--state DIR] [--log-format pretty|json]
@@ -92,10 +93,17 @@ export async function startCollector(options: { configFile: string; listen?: str
     throw new StateError(`cannot open the state in ${stateDir}: ${(err as Error).message}`);
   }
   let app: FastifyInstance;
+  let reports: ScheduledReports | null = null;
   try {
-    ({ app } = await buildCollector({ config, ledger, token, adminToken, log }));
+    let registry: Registry;
+    ({ app, registry } = await buildCollector({ config, ledger, token, adminToken, log }));
+    const scheduled = await scheduledReports({ config, app, registry, log });
+    reports = scheduled;
+    // Started before listening, so the first scrape already reads the folder's newest report.
+    await scheduled.start();
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
+    await reports?.stop();
     ledger.close();
     throw err;
   }
@@ -109,6 +117,7 @@ export async function startCollector(options: { configFile: string; listen?: str
     async stop() {
       if (stopped) return;
       stopped = true;
+      await reports?.stop();
       await app.close();
       ledger.close();
       log.info('collector stopped');

@@ -20,6 +20,7 @@ import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { eventIngestForRun } from './collector.js';
 import { prepareProbes, startProbeEngine } from './probe-engine.js';
+import { scheduledReports } from './scheduled-report.js';
 import { VERSION } from './version.js';
 
 const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
@@ -126,9 +127,13 @@ export async function startService(options: {
     await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
   }
   await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: setup.readSecret }));
+  const reports = await scheduledReports({ config, app, registry, log });
   try {
+    // Started before listening, so the first scrape already reads the folder's newest report.
+    await reports.start();
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
+    await reports.stop();
     await safety.stop();
     throw err;
   }
@@ -164,6 +169,7 @@ export async function startService(options: {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await reports.stop();
       await engine.stop();
       await safety.stop();
       await app.close();

@@ -3,6 +3,7 @@ export const CollectorErrors = {
   CH_REQUEST_INVALID: { status: 400, description: 'The request (body, query or path) breaks its schema; the message names the field.' },
   CH_UNAUTHORIZED: { status: 401, description: 'A bearer token is required and was missing or wrong.' },
   CH_CHECK_NOT_FOUND: { status: 404, description: 'No check with that id is configured.' },
+  CH_REPORT_NOT_FOUND: { status: 404, description: 'No report file of that name in the report folder (GET /reports lists them).' },
   CH_CHECK_BUSY: { status: 409, description: 'The check is running; it never overlaps its own previous run.' },
   CH_INGEST_MALFORMED: { status: 400, description: 'An ingest body is not valid JSON (or NDJSON) or an item breaks its schema; the message names the item and field. Nothing is recorded.' },
   CH_INGEST_BATCH_TOO_LARGE: { status: 400, description: 'An ingest batch has more items than ingest.maxBatch; nothing is recorded.' },

@@ -409,3 +409,38 @@ export function createAgentMetrics(registry: Registry, options: AgentMetricsOpti
     countRefused: (collector, n) => refused.inc({ collector }, n),
   };
 }
+
+export interface ReportMetrics {
+  countAttempt(): void;
+  countFailure(): void;
+  setLastSuccess(unixSeconds: number): void;
+  setDue(unixSeconds: number): void;
+}
+
+/**
+ * The scheduled weekly report (`report:` in the config): tries, failed tries, when the last report
+ * was made and when the last one fell due. The generated ChannelHealthWeeklyReportMissing alert
+ * compares the last two.
+ */
+export function createReportMetrics(registry: Registry): ReportMetrics {
+  const attempts = new Counter({ name: 'channel_health_report_attempts_total', help: 'Tries at making the scheduled weekly report (each retry counts).', registers: [registry] });
+  const failures = new Counter({ name: 'channel_health_report_failures_total', help: 'Tries at making the scheduled weekly report that failed (Prometheus unreachable, no data, a file not written).', registers: [registry] });
+  const lastSuccess = new Gauge({
+    name: 'channel_health_report_last_success_timestamp_seconds',
+    help: 'When the newest report in the report folder was written (unix seconds); 0 when there is none.',
+    registers: [registry],
+  });
+  const due = new Gauge({
+    name: 'channel_health_report_due_timestamp_seconds',
+    help: 'The last scheduled time a report fell due (unix seconds); 0 before the first one. A last success older than this means the report is not made yet.',
+    registers: [registry],
+  });
+  attempts.inc(0);
+  failures.inc(0);
+  return {
+    countAttempt: () => attempts.inc(),
+    countFailure: () => failures.inc(),
+    setLastSuccess: (s) => lastSuccess.set(s),
+    setDue: (s) => due.set(s),
+  };
+}

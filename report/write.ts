@@ -1,5 +1,5 @@
 // Writing the report's files: the thin, impure step after the figures are collected.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ReportError } from './errors.js';
 import { renderHtml } from './html.js';
@@ -31,8 +31,8 @@ export function reportBaseName(slug: string): string {
 }
 
 /**
- * Writes each format to DIR/<base>.<ext>, each through a temporary file and a rename so a reader
- * never sees half a report. Returns the paths written.
+ * Writes each format to DIR/<base>.<ext>, each through a temporary file, fsync and a rename so a
+ * reader never sees half a report. Returns the paths written.
  */
 export async function writeReport(report: Report, slug: string, formats: readonly ReportFormat[], outDir: string): Promise<string[]> {
   const written: string[] = [];
@@ -42,7 +42,14 @@ export async function writeReport(report: Report, slug: string, formats: readonl
     for (const format of formats) {
       const file = path.join(outDir, `${reportBaseName(slug)}.${format}`);
       temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, RENDER[format](report));
+      // Flushed to disk before the rename, so a crash leaves the old file or the whole new one.
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(RENDER[format](report));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await rename(temp, file);
       temp = null;
       written.push(file);
