@@ -19,6 +19,7 @@ export const ALERT = {
   burn: 'ChannelHealthErrorBudgetBurn',
   notReporting: 'ChannelHealthCheckNotReporting',
   targetDown: 'ChannelHealthTargetDown',
+  reportMissing: 'ChannelHealthWeeklyReportMissing',
   watchdog: 'Watchdog',
 } as const;
 
@@ -48,6 +49,18 @@ const ALL = { channel: 'all', transaction: 'all', tier: 'all' } as const;
 const count = '{{ $value | printf "%.0f" }}';
 const where = '{{ $labels.transaction }} on {{ $labels.channel }}';
 
+
+/**
+ * How long one firing of the scheduled report can take with all its retries: the waits (doubling
+ * from report.retryBackoff), each try's queries (at most 16, each bounded by report.timeout), and
+ * 10 minutes to spare; rounded up to whole minutes.
+ */
+export function reportRetrySpanMs(config: Config): number {
+  const { attempts, retryBackoffMs, timeoutMs } = config.report;
+  const waits = retryBackoffMs * (2 ** (attempts - 1) - 1);
+  const tries = attempts * 16 * timeoutMs;
+  return Math.ceil((waits + tries + 10 * 60_000) / 60_000) * 60_000;
+}
 
 export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
   const { alerting } = config;
@@ -245,6 +258,22 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
         summary: 'channel-health cannot be scraped',
         description: `Prometheus has not scraped {{ with $labels.instance }}{{ . }}{{ else }}any target{{ end }} in job ${job} for 5m: probes, real events and the alerts on them are blind.`,
         runbook_url: runbookUrl(config, ALERT.targetDown),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
+      },
+    },
+    {
+      alert: ALERT.reportMissing,
+      // Series exist only where report.prometheus is set; elsewhere the comparison is empty.
+      expr: 'channel_health_report_last_success_timestamp_seconds < channel_health_report_due_timestamp_seconds',
+      // Long enough for every retry of one firing (backoff doubling from report.retryBackoff) and their queries.
+      for: promDuration(reportRetrySpanMs(config)),
+      labels: { severity: 'warning', ...ALL },
+      annotations: {
+        summary: 'The weekly report has not been made',
+        description:
+          'The scheduled weekly report fell due {{ with $labels.instance }}on {{ . }} {{ end }}and has not been written since (report.schedule); ' +
+          'the capacity review has nothing to read. The log says why (Prometheus unreachable, no data, folder not writable).',
+        runbook_url: runbookUrl(config, ALERT.reportMissing),
         dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
       },
     },
