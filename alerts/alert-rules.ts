@@ -264,7 +264,7 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
     {
       alert: ALERT.reportMissing,
       // Series exist only where report.prometheus is set; elsewhere the comparison is empty.
-      expr: 'channel_health_report_last_success_timestamp_seconds < channel_health_report_due_timestamp_seconds',
+      expr: `${METRICS.reportLastSuccess.name} < ${METRICS.reportDue.name}`,
       // Long enough for every retry of one firing (backoff doubling from report.retryBackoff) and their queries.
       for: promDuration(reportRetrySpanMs(config)),
       labels: { severity: 'warning', ...ALL },

@@ -423,18 +423,10 @@ export interface ReportMetrics {
  * compares the last two.
  */
 export function createReportMetrics(registry: Registry): ReportMetrics {
-  const attempts = new Counter({ name: 'channel_health_report_attempts_total', help: 'Tries at making the scheduled weekly report (each retry counts).', registers: [registry] });
-  const failures = new Counter({ name: 'channel_health_report_failures_total', help: 'Tries at making the scheduled weekly report that failed (Prometheus unreachable, no data, a file not written).', registers: [registry] });
-  const lastSuccess = new Gauge({
-    name: 'channel_health_report_last_success_timestamp_seconds',
-    help: 'When the newest report in the report folder was written (unix seconds); 0 when there is none.',
-    registers: [registry],
-  });
-  const due = new Gauge({
-    name: 'channel_health_report_due_timestamp_seconds',
-    help: 'The last scheduled time a report fell due (unix seconds); 0 before the first one. A last success older than this means the report is not made yet.',
-    registers: [registry],
-  });
+  const attempts = counter(METRICS.reportAttempts, registry);
+  const failures = counter(METRICS.reportFailures, registry);
+  const lastSuccess = gauge(METRICS.reportLastSuccess, registry);
+  const due = gauge(METRICS.reportDue, registry);
   attempts.inc(0);
   failures.inc(0);
   return {

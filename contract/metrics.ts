@@ -111,6 +111,16 @@ export const METRICS = Object.freeze({
     ['collector'],
     'How long the oldest result waiting for the collector has waited; 0 when none waits.',
   ),
+  // ---- the weekly report on schedule (run and collector with report.prometheus) ----
+  reportAttempts: spec('report_attempts_total', 'counter', [], 'Tries at making the scheduled weekly report (each retry counts).'),
+  reportFailures: spec('report_failures_total', 'counter', [], 'Tries at making the scheduled weekly report that failed (Prometheus unreachable, no data, a file not written).'),
+  reportLastSuccess: spec('report_last_success_timestamp_seconds', 'gauge', [], 'When the newest report in the report folder was written (unix seconds); 0 when there is none.'),
+  reportDue: spec(
+    'report_due_timestamp_seconds',
+    'gauge',
+    [],
+    'The last scheduled time a report fell due (unix seconds); 0 before the first one. A last success older than this means the report is not made yet.',
+  ),
 });
 
 export type MetricKey = keyof typeof METRICS;
