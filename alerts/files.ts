@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { Config } from '../config/index.js';
 import { generateAlertRules } from './alert-rules.js';
 import { alertmanagerPlaceholders, generateAlertmanagerConfig } from './alertmanager.js';
+import { ESCALATION_FILE, renderEscalation } from './escalation.js';
 import { generateRecordingRules } from './recording-rules.js';
 import type { GeneratedRules } from './rule-types.js';
 
@@ -23,6 +24,7 @@ export const OUTPUT = {
   alerting: 'alerts/generated/alert-rules.yml',
   alertmanager: 'alerts/generated/alertmanager.yml',
   prometheusRule: 'deploy/kubernetes/prometheus-rule.yaml',
+  escalation: ESCALATION_FILE,
 } as const;
 
 export function generateRules(config: Config): GeneratedRules {
@@ -59,5 +61,6 @@ export function alertFiles(config: Config, ctx: GenerateContext): GeneratedFile[
           spec: { groups: [...rules.recording, ...rules.alerting] },
         }),
     },
+    { path: OUTPUT.escalation, content: `<!-- ${header(ctx).slice(2, -1)} -->\n${renderEscalation(config)}` },
   ];
 }

@@ -42,7 +42,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
     }
     return { id, objective: t.objective, label: t.label ?? id, hardDownConsecutive: t.hardDownConsecutive ?? hardDownDefault, impactBurnRate };
   });
-  const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id }));
+  const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id, escalation: b.escalation ?? null }));
 
   const channels = Object.entries(raw.channels).map(([id, c]) => {
     const where = `channels.${id}`;
@@ -59,6 +59,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       baseUrl: c.baseUrl,
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
       capacityPerSecond: c.capacityPerSecond ?? null,
+      escalation: c.escalation ?? null,
       businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success], errors: { ...(c.businessCode.errors ?? {}) } } : null,
     };
   });

@@ -52,7 +52,12 @@ const TierSchema = Type.Object(
 );
 
 const BackendSchema = Type.Object(
-  { description: Type.Optional(Type.String({ description: 'What this shared system is (e.g. "BOSS billing").' })) },
+  {
+    description: Type.Optional(Type.String({ description: 'What this shared system is (e.g. "BOSS billing").' })),
+    escalation: Type.Optional(
+      Type.String({ minLength: 1, description: 'Whom on-call escalates to when an alert implicates this backend (team, phone, chat room); shown in the alert\'s `escalation` annotation and named by the runbooks.' }),
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -76,6 +81,9 @@ const BusinessCodeSchema = Type.Object(
 const ChannelSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
+    escalation: Type.Optional(
+      Type.String({ minLength: 1, description: 'Whom on-call escalates to when an alert implicates this channel (team, phone, chat room); shown in the alert\'s `escalation` annotation and named by the runbooks.' }),
+    ),
     transport: Type.Union([Type.Literal('http')], { description: 'Prober used for this channel. Only http today.' }),
     baseUrl: Type.String({ minLength: 1, description: 'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating.' }),
     rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel.' })),
@@ -268,6 +276,9 @@ const AlertingSchema = Type.Object(
         },
         { additionalProperties: false },
       ),
+    ),
+    escalation: Type.Optional(
+      Type.String({ minLength: 1, description: 'Whom on-call escalates to for alerts about the monitoring itself (scrape target down, a check not reporting) and for a channel or backend without its own `escalation`.' }),
     ),
     scrapeJob: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', description: `Prometheus job name that scrapes channel-health (for the target-down alert); ${byDefault(D.alerting.scrapeJob)}.` })),
     runbookUrl: Type.Optional(Type.String({ minLength: 1, description: 'Absolute URL of docs/alerting.md as published; alerts link to its sections. <service.publicUrl>/docs/alerting.md by default.' })),

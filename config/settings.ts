@@ -122,6 +122,7 @@ export function normalizeAlerting(raw: RawConfig, publicUrl: string, problems: C
       minimumRuns: a.latency?.minimumRuns ?? d.latency.minimumRuns,
     },
     scrapeJob: a.scrapeJob ?? d.scrapeJob,
+    escalation: a.escalation ?? null,
     runbookUrl,
     routes,
     alertmanager: {

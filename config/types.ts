@@ -20,6 +20,8 @@ export interface Tier {
 export interface Backend {
   id: string;
   description: string;
+  /** Whom on-call escalates to when an alert implicates this backend; null when not configured. */
+  escalation: string | null;
 }
 
 export interface BusinessCodeRule {
@@ -39,6 +41,8 @@ export interface Channel {
   /** Provisioned transactions per second; null when not set (the report then shows no headroom). */
   capacityPerSecond: number | null;
   businessCode: BusinessCodeRule | null;
+  /** Whom on-call escalates to when an alert implicates this channel; null when not configured. */
+  escalation: string | null;
 }
 
 export interface Transaction {
@@ -154,6 +158,8 @@ export interface AlertingSettings {
   burnRate: { minimumEvents: number; minimumFailures: number };
   latency: { windowMs: number; forMs: number; minimumRuns: number };
   scrapeJob: string;
+  /** Whom to escalate to about the monitoring itself, and for channels and backends without their own; null when not configured. */
+  escalation: string | null;
   runbookUrl: string;
   /** Receiver name per severity (and for the Watchdog); null routes to a receiver that notifies no one. */
   routes: Readonly<Record<AlertSeverity | 'watchdog', string | null>>;
