@@ -29,6 +29,15 @@ export function validateScheduleFields(c: Pick<RawCheck, 'interval' | 'cron'>, w
     } else if (!detail.valid) {
       problems.push({ path: `${where}.cron`, message: `"${c.cron}" is not a valid cron expression: ${detail.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}` });
       ok = false;
+    } else {
+      // The scheduler builds the task with createTask, which parses on its own: whatever it
+      // refuses is a config problem here, never an exception at start.
+      try {
+        cronPeriodMs(c.cron);
+      } catch (err) {
+        problems.push({ path: `${where}.cron`, message: `"${c.cron}" is not a valid cron expression: ${(err as Error).message}` });
+        ok = false;
+      }
     }
   }
   return ok;

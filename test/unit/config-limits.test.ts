@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfigFile, MAX_CONFIG_BYTES, MAX_CONFIG_DEPTH, MAX_CONFIG_TOKENS, parseConfig } from '../../config/index.js';
 import { depthProblem, tokenProblem } from '../../config/limits.js';
 import { REPO_ROOT } from '../support/processes.js';
@@ -92,5 +92,38 @@ describe('config limits', () => {
     expect(lines[0]).toBe('CH_CONFIG_INVALID: many.yaml: 250 problems');
     expect(lines).toHaveLength(1 + 100 + 1);
     expect(lines.at(-1)).toBe('  … and 150 more');
+  });
+});
+
+describe('a cron node-cron validates but cannot schedule', () => {
+  afterEach(() => {
+    vi.doUnmock('node-cron');
+    vi.resetModules();
+  });
+
+  it('is a problem at its path, never an exception from the loader', async () => {
+    vi.resetModules();
+    vi.doMock('node-cron', async (importOriginal) => {
+      const original = (await importOriginal<{ default: Record<string, unknown> }>()).default;
+      return {
+        default: {
+          ...original,
+          createTask: () => {
+            throw new Error('cannot schedule this');
+          },
+        },
+      };
+    });
+    // A fresh module graph: its ConfigError is another class than the one imported above.
+    const fresh = await import('../../config/index.js');
+    const text = `${MINIMAL}checkDefaults: { cron: "0 * * * * *" }\n`;
+    let err: unknown;
+    try {
+      fresh.parseConfig(text, 'cron.yaml');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(fresh.ConfigError);
+    expect((err as ConfigError).describe()).toContain('checkDefaults.cron: "0 * * * * *" is not a valid cron expression: cannot schedule this');
   });
 });
