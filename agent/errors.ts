@@ -1,18 +1,30 @@
-// Errors the agent raises, with stable codes (docs/errors.md). A push that fails is not an
+// Errors the agent raises, declared once (contract/error-codes.ts). A push that fails is not an
 // error: it is retried, counted and logged; these are for what stops the agent from starting.
-export const AgentErrorCodes = {
-  CH_AGENT_NO_COLLECTOR: 'No collector to push to: give --collector URL[,URL…] or agent.collectors in the config. Exit 2.',
-  CH_AGENT_NO_TOKEN: 'agent.token is not set: collectors refuse pushes without their bearer token. Exit 2.',
-  CH_AGENT_SPOOL: 'The spool folder cannot be created, opened or written (permissions, disk full, a newer schema). Exit 1.',
-} as const;
+import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
 
-export type AgentErrorCode = keyof typeof AgentErrorCodes;
+export const AgentErrorCodes = declareErrors(
+  {
+    title: 'Agent',
+    file: 'agent/errors.ts',
+    intro:
+      '`channel-health agent` prints `CODE: message` and exits with the code shown. A push that fails is not an error: it is retried with backoff, counted in the agent\'s pushes counter as `outcome="failed"` (docs/metrics.md) and logged.',
+  },
+  {
+    CH_AGENT_NO_COLLECTOR: { exit: 2, description: 'No collector to push to: give `--collector URL[,URL…]` or `agent.collectors` in the config.' },
+    CH_AGENT_NO_TOKEN: { exit: 2, description: '`agent.token` is not set; collectors refuse pushes without their bearer token.' },
+    CH_AGENT_SPOOL: {
+      exit: 1,
+      description: 'The spool folder (`--spool` or `agent.spoolDir`) cannot be created, opened or written: permissions, disk full, or a spool written by a newer version. The message names the folder.',
+    },
+  },
+);
 
-export class AgentError extends Error {
-  readonly code: AgentErrorCode;
+export type AgentErrorCode = CodeOf<typeof AgentErrorCodes>;
+
+export class AgentError extends ChannelHealthError {
+  declare readonly code: AgentErrorCode;
   constructor(code: AgentErrorCode, message: string) {
-    super(message);
+    super(AgentErrorCodes, code, message);
     this.name = 'AgentError';
-    this.code = code;
   }
 }

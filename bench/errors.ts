@@ -1,19 +1,27 @@
-// Errors raised by bench/: the harness could not measure (docs/errors.md lists the codes). A
-// figure that misses its goal is never an error; it is printed and recorded as measured.
-export const BenchErrorCodes = {
-  CH_BENCH_USAGE: 'A bench flag has a bad value (e.g. --only names an unknown part). Exit 2.',
-  CH_BENCH_NOT_BUILT: 'dist/bench/ is missing a worker: build first (npx tsc -p tsconfig.json).',
-  CH_BENCH_WORKER_FAILED: 'A bench child process failed, exited early or did not answer in time.',
-  CH_BENCH_BLACKBOX_UNAVAILABLE: 'prometheus-blackbox-exporter is not installed or did not become healthy.',
-} as const;
+// Errors raised by bench/: the harness could not measure. Declared once (contract/error-codes.ts).
+// A figure that misses its goal is never an error; it is printed and recorded as measured.
+import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
 
-export type BenchErrorCode = keyof typeof BenchErrorCodes;
+export const BenchErrorCodes = declareErrors(
+  {
+    title: 'Benchmarks',
+    file: 'bench/errors.ts',
+    intro: '`npm run bench` prints `bench: CODE: message`. A figure that misses its goal is not an error: it is printed and recorded as measured (docs/performance.md).',
+  },
+  {
+    CH_BENCH_USAGE: { exit: 2, description: 'A flag has a bad value, e.g. `--only` names a part other than probe, schedule, scrape, memory.' },
+    CH_BENCH_NOT_BUILT: { exit: 1, description: 'A worker under `dist/bench/` is missing: build first (`npx tsc -p tsconfig.json`).' },
+    CH_BENCH_WORKER_FAILED: { exit: 1, description: 'A bench child process failed, exited early (its stderr is in the message) or did not answer in time.' },
+    CH_BENCH_BLACKBOX_UNAVAILABLE: { exit: 1, description: '`/usr/bin/prometheus-blackbox-exporter` (or `BENCH_BLACKBOX_EXPORTER`) is not installed or did not become healthy within 15 s.' },
+  },
+);
 
-export class BenchError extends Error {
-  readonly code: BenchErrorCode;
+export type BenchErrorCode = CodeOf<typeof BenchErrorCodes>;
+
+export class BenchError extends ChannelHealthError {
+  declare readonly code: BenchErrorCode;
   constructor(code: BenchErrorCode, message: string) {
-    super(message);
+    super(BenchErrorCodes, code, message);
     this.name = 'BenchError';
-    this.code = code;
   }
 }

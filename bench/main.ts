@@ -171,7 +171,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO_ROOT, 'd
     (err: unknown) => {
       if (err instanceof BenchError) {
         process.stderr.write(`bench: ${err.code}: ${err.message}\n`);
-        process.exitCode = err.code === 'CH_BENCH_USAGE' ? 2 : 1;
+        process.exitCode = err.exitCode;
         return;
       }
       process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);

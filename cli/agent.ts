@@ -49,10 +49,6 @@ export const main: CommandMain = async (args, io) => {
   try {
     agent = await startAgent({ configFile: values.config ?? DEFAULT_CONFIG_FILE, collectors: values.collector, listen: values.listen, spoolDir: values.spool, env: io.env, logger: commandLogger(values['log-format'], io) });
   } catch (err) {
-    if (err instanceof AgentError) {
-      io.stderr.write(`${err.code}: ${err.message}\n`);
-      return err.code === 'CH_AGENT_SPOOL' ? EXIT.failed : EXIT.badInput;
-    }
     return startupFailure(err, 'agent', io);
   }
   await untilSignal('agent', io);

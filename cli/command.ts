@@ -1,9 +1,12 @@
 // The shape every CLI command has: it gets its arguments and standard streams, returns an exit code.
-// Exit codes (docs/cli.md): 0 done, 1 failed while running, 2 bad input (config, flags), nothing started.
+// Exit codes (docs/errors.md, declared with each code): 0 done, 1 failed while running, 2 bad
+// input (config, flags), nothing started.
 import type { Writable } from 'node:stream';
 import type { DestinationStream } from 'pino';
 import { ConfigError } from '../config/index.js';
 import { createLogger, LOG_FORMATS, logOutputFor, type LogFormat, type Logger } from '../logging/logger.js';
+import { ChannelHealthError } from '../contract/error-codes.js';
+import { CliErrorCodes } from './errors.js';
 
 export interface CliIO {
   stdout: Writable;
@@ -16,14 +19,19 @@ export type CommandMain = (args: string[], io: CliIO) => Promise<number>;
 export const EXIT = Object.freeze({ ok: 0, failed: 1, badInput: 2 });
 
 /** A flag error: named, printed with the command's usage, exit 2. */
-export class UsageError extends Error {
-  readonly code = 'CH_CLI_USAGE';
+export class UsageError extends ChannelHealthError {
+  declare readonly code: 'CH_CLI_USAGE';
+  constructor(message: string) {
+    super(CliErrorCodes, 'CH_CLI_USAGE', message);
+    this.name = 'UsageError';
+  }
 }
 
 /**
  * What every long-running command (run, agent, collector) does when it cannot start: print why
- * and return the exit code — 2 for a bad config, 1 for a port or a stateful part (journal, spool,
- * ledger: `CH_` codes) that refuses. Anything else is a bug and is rethrown.
+ * and return the exit code — a declared error's own (2 for a bad config, 1 for a stateful part
+ * such as the journal or the spool that refuses), 1 for a port it cannot listen on. Anything else
+ * is a bug and is rethrown.
  */
 export function startupFailure(err: unknown, command: string, io: CliIO): number {
   if (err instanceof ConfigError) {
@@ -36,9 +44,9 @@ export function startupFailure(err: unknown, command: string, io: CliIO): number
     io.stderr.write(`channel-health ${command}: cannot listen: ${(err as Error).message}\n`);
     return EXIT.failed;
   }
-  if (typeof code === 'string' && code.startsWith('CH_')) {
-    io.stderr.write(`${code}: ${(err as Error).message}\n`);
-    return EXIT.failed;
+  if (err instanceof ChannelHealthError) {
+    io.stderr.write(`${err.code}: ${err.message}\n`);
+    return err.exitCode;
   }
   throw err;
 }

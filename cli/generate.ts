@@ -8,6 +8,7 @@ import { alertFiles, AlertsError, type GeneratedFile, type GenerateContext } fro
 import { ConfigError, loadConfigFile, type Config } from '../config/index.js';
 import { generateDashboards } from '../dashboards/generate.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { errorDocs } from './error-catalog.js';
 import { EXIT, type CommandMain } from './command.js';
 
 export interface GeneratorEntry {
@@ -19,12 +20,15 @@ export interface GeneratorEntry {
 export const GENERATORS: GeneratorEntry[] = [
   { name: 'alerts', generate: alertFiles },
   { name: 'dashboards', generate: generateDashboards },
+  // From the errors.ts declarations, not the config: docs/errors.md.
+  { name: 'error codes', generate: errorDocs },
 ];
 
 const USAGE = `Usage: channel-health generate [--config FILE] [--out DIR] [--check]
 
 Writes the alert rules, Alertmanager config, Kubernetes PrometheusRule and dashboards generated
-from FILE (default ${DEFAULT_CONFIG_FILE}) under DIR (default the current folder).
+from FILE (default ${DEFAULT_CONFIG_FILE}), and docs/errors.md from the declared error codes,
+under DIR (default the current folder).
   --check   write nothing; list files that differ from a fresh generation and exit 1 if any do
 `;
 

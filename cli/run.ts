@@ -15,6 +15,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import type { NotificationLog } from '../status/notification-log.js';
 import { statusPlugin } from '../status/plugin.js';
+import { SyntheticError } from '../synthetic/errors.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CliIO, type CommandMain } from './command.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
@@ -110,7 +111,7 @@ export async function startService(options: {
     log,
     adminToken,
     runs: {
-      runNow: (id) => (scheduler ? scheduler.runNow(id) : Promise.reject(Object.assign(new Error('not started'), { code: 'CH_SCHEDULER_STOPPED' }))),
+      runNow: (id) => (scheduler ? scheduler.runNow(id) : Promise.reject(new SyntheticError('CH_SCHEDULER_STOPPED', 'the scheduler has not started yet'))),
       runState: (id) => scheduler?.runState(id),
     },
     notReadyReasons: () => (scheduler?.isRunning ? [] : ['scheduler not running']),

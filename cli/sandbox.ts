@@ -90,7 +90,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     await removePins();
     if (err instanceof SandboxError) {
       io.stderr.write(`${err.code}: ${values.config ?? DEFAULT_CONFIG_FILE}: ${err.message}\n`);
-      return EXIT.badInput;
+      return err.exitCode;
     }
     throw err;
   }

@@ -8,7 +8,9 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ProbeResult } from '../synthetic/result.js';
 import { answerClientError, MAX_URL_BYTES } from './client-errors.js';
-import { CollectorError, CollectorErrors } from './errors.js';
+import { ChannelHealthError } from '../contract/error-codes.js';
+import { SyntheticError } from '../synthetic/errors.js';
+import { CollectorError, CollectorErrorCodes, type CollectorErrorCode } from './errors.js';
 import { journalApi, type JournalSource } from './journal-api.js';
 import { describeApi } from './openapi.js';
 import type { ChannelHealthMetrics } from './metrics.js';
@@ -79,7 +81,9 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; validation?: unknown; validationContext?: string }, _req, reply) => {
-    if (err instanceof CollectorError) return sendError(reply, err.code, err.message);
+    // Any declared error with a declared status answers with it (the collector's, the scheduler's
+    // CH_CHECK_*, the journal's); one declared without a status was never meant for a client.
+    if (err instanceof ChannelHealthError && err.statusCode !== 500) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
     if (err.validation) {
       const where = err.validationContext ?? 'request';
       return sendError(reply, 'CH_REQUEST_INVALID', `${where}${err.message.startsWith(where) ? err.message.slice(where.length) : `: ${err.message}`}`);
@@ -144,19 +148,18 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
 
     api.get<{ Querystring: { check?: string; limit?: number } }>('/api/v1/results', { schema: { querystring: ResultsQuery } }, async (req) => {
       const { check, limit = 100 } = req.query;
-      if (check !== undefined && !checks.has(check)) throw new CollectorError('CH_CHECK_NOT_FOUND', `check: no check "${check}"`);
+      if (check !== undefined && !checks.has(check)) throw new SyntheticError('CH_CHECK_NOT_FOUND', `check: no check "${check}"`);
       return { results: deps.store.recent(limit, check) };
     });
 
     api.post<{ Params: { id: string } }>('/api/v1/checks/:id/run', { schema: { params: CheckParams }, config: ADMIN_ONLY }, async (req) => {
       if (!deps.runs) throw new CollectorError('CH_RUNNER_UNAVAILABLE', 'this process runs no probes');
-      if (!checks.has(req.params.id)) throw new CollectorError('CH_CHECK_NOT_FOUND', `id: no check "${req.params.id}"`);
+      if (!checks.has(req.params.id)) throw new SyntheticError('CH_CHECK_NOT_FOUND', `id: no check "${req.params.id}"`);
       try {
         return await deps.runs.runNow(req.params.id);
       } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code === 'CH_CHECK_BUSY') throw new CollectorError('CH_CHECK_BUSY', (err as Error).message);
-        if (code === 'CH_SCHEDULER_STOPPED') throw new CollectorError('CH_RUNNER_UNAVAILABLE', (err as Error).message);
+        // CH_CHECK_BUSY answers as declared (409); a stopping scheduler means no runner.
+        if (err instanceof SyntheticError && err.code === 'CH_SCHEDULER_STOPPED') throw new CollectorError('CH_RUNNER_UNAVAILABLE', err.message);
         throw err;
       }
     });
@@ -167,8 +170,8 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   return app;
 }
 
-function sendError(reply: FastifyReply, code: keyof typeof CollectorErrors, message: string) {
-  return reply.code(CollectorErrors[code].status).send({ error: { code, message } });
+function sendError(reply: FastifyReply, code: CollectorErrorCode, message: string) {
+  return reply.code(CollectorErrorCodes.codes[code].status ?? 500).send({ error: { code, message } });
 }
 
 /** Constant-time bearer check: the admin hook above and the ingest door use it. */

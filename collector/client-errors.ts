@@ -4,7 +4,7 @@
 // ({error: {code, message}}) instead of Node's or Fastify's own, and the connection is closed.
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { CollectorErrors, type CollectorErrorCode } from './errors.js';
+import { CollectorErrorCodes, type CollectorErrorCode } from './errors.js';
 
 /** A URL longer than this is refused with 414 before routing; Node's header limit (16 KiB) still caps it. */
 export const MAX_URL_BYTES = 8192;
@@ -45,7 +45,7 @@ export function answerClientError(err: ParserError, socket: Socket): void {
   // A reset connection has nobody to answer.
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const code = clientErrorCode(err);
-  const status = CollectorErrors[code].status;
+  const status = CollectorErrorCodes.codes[code].status ?? 500;
   const body = JSON.stringify({ error: { code, message: MESSAGES[code] ?? 'request: refused' } });
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);

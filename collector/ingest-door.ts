@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import { pointerToPath } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { requireToken } from './app.js';
-import { CollectorError, CollectorErrors, type CollectorErrorCode } from './errors.js';
+import { CollectorError, CollectorErrorCodes, type CollectorErrorCode } from './errors.js';
 import type { IngestLedger } from './ingest-ledger.js';
 import type { ChannelHealthMetrics, IngestEndpoint, IngestMetrics } from './metrics.js';
 import type { ResultSink } from './result-sink.js';
@@ -117,9 +117,9 @@ export function guardIngest(app: FastifyInstance, options: IngestDeps): void {
     return refuse(reply, endpoint, 'CH_INTERNAL', 'internal error');
   });
 
-  function refuse(reply: FastifyReply, endpoint: IngestEndpoint, code: CollectorErrorCode | 'CH_INTERNAL', message: string, details: Record<string, unknown> = {}) {
+  function refuse(reply: FastifyReply, endpoint: IngestEndpoint, code: CollectorErrorCode, message: string, details: Record<string, unknown> = {}) {
     ingestMetrics.countRefused(endpoint, code);
-    const status = code === 'CH_INTERNAL' ? 500 : CollectorErrors[code].status;
+    const status = CollectorErrorCodes.codes[code].status ?? 500;
     return reply.code(status).send({ error: { code, message }, ...details });
   }
 }

@@ -73,15 +73,8 @@ function view(e: JournalEntryView) {
 }
 
 export const journalApi: FastifyPluginAsync<JournalApiOptions> = async (app, { journal }) => {
-  // The journal's own errors carry their code and status (journal/errors.ts); anything else is
-  // the collector's to answer.
-  app.setErrorHandler(async (err: Error & { code?: string; statusCode?: number }, _req, reply) => {
-    if (err.code?.startsWith('CH_JOURNAL_') && err.statusCode !== undefined && err.statusCode < 500) {
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-    }
-    throw err;
-  });
-
+  // The journal's own errors (journal/errors.ts) carry their declared status; the collector's
+  // error handler answers them.
   app.get<{ Querystring: { finished?: boolean; limit?: number } }>('/api/v1/journal', { schema: { querystring: ListQuery } }, async (req) => {
     const { finished = false, limit = 100 } = req.query;
     return { pending: journal.counts(), entries: journal.list({ limit, finished }).map(view) };

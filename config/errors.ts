@@ -1,14 +1,31 @@
-// Every error the config folder raises, with a stable code. docs/errors.md lists them; a test keeps both in step.
+// Every error the config folder raises, declared once (contract/error-codes.ts); docs/errors.md
+// is generated from these declarations.
+import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
 
-export const ConfigErrorCodes = {
-  CH_CONFIG_READ: 'The config file could not be read.',
-  CH_CONFIG_PARSE: 'The config file is not valid YAML, or its aliases expand too far.',
-  CH_CONFIG_TOO_LARGE: 'The config file is larger than a config may be; refused before it is parsed.',
-  CH_CONFIG_INVALID: 'The config file breaks the schema or a cross-reference rule; every problem is listed with its path.',
-  CH_SECRET_MISSING: 'A secret reference names an environment variable that is unset or a file that cannot be read.',
-} as const;
+export const ConfigErrorCodes = declareErrors(
+  { title: 'Config', file: 'config/errors.ts' },
+  {
+    CH_CONFIG_READ: { exit: 2, description: 'The config file could not be read (missing, permissions).' },
+    CH_CONFIG_PARSE: {
+      exit: 2,
+      description:
+        'The file is not valid YAML; the first syntax errors are listed with line and column. Also a file whose aliases would expand too far (an alias bomb) or that nests too deeply to parse.',
+    },
+    CH_CONFIG_TOO_LARGE: { exit: 2, description: 'The file is over a config\'s limits (1 MiB, 100000 YAML tokens; docs/config.md, "Limits"): refused before it is parsed.' },
+    CH_CONFIG_INVALID: {
+      exit: 2,
+      description:
+        'The file breaks the schema or a cross-reference rule (unknown channel, duplicate id, bad cron, timeout not below the interval, a template variable no earlier step extracts, …). Every problem is listed with its path, e.g. `checks[3].steps[1].request.url: must be an absolute URL`.',
+    },
+    CH_SECRET_MISSING: {
+      exit: 2,
+      description:
+        'A secret reference names an unset environment variable or an unreadable file. Checked at start, before anything listens, and by `check-config` (each missing one named with its path; `--no-secrets` skips it).',
+    },
+  },
+);
 
-export type ConfigErrorCode = keyof typeof ConfigErrorCodes;
+export type ConfigErrorCode = CodeOf<typeof ConfigErrorCodes>;
 
 /** One problem in the config, named by its path (`checks[3].steps[1].request.url`). */
 export interface ConfigProblem {
@@ -29,15 +46,14 @@ function line(p: ConfigProblem): string {
   return p.path ? `${clip(p.path)}: ${clip(p.message)}` : clip(p.message);
 }
 
-export class ConfigError extends Error {
-  readonly code: ConfigErrorCode;
+export class ConfigError extends ChannelHealthError {
+  declare readonly code: ConfigErrorCode;
   readonly problems: readonly ConfigProblem[];
   readonly source: string;
 
   constructor(code: ConfigErrorCode, source: string, problems: readonly ConfigProblem[]) {
-    super(`${source}: ${problems.slice(0, MAX_PRINTED_PROBLEMS).map(line).join('; ')}${more(problems.length)}`);
+    super(ConfigErrorCodes, code, `${source}: ${problems.slice(0, MAX_PRINTED_PROBLEMS).map(line).join('; ')}${more(problems.length)}`);
     this.name = 'ConfigError';
-    this.code = code;
     this.source = source;
     this.problems = problems;
   }

@@ -1,22 +1,32 @@
-// Errors the probe journal raises, with a stable code and the HTTP status the journal API answers
-// with. docs/errors.md lists them; a test keeps both in step.
-export const JournalErrors = {
-  CH_JOURNAL_OPEN: { status: 500, description: 'The journal file could not be opened or created (folder, permissions, not a SQLite file).' },
-  CH_JOURNAL_LOCKED: { status: 500, description: 'Another process holds the journal; one probing process per journal file.' },
-  CH_JOURNAL_NOT_FOUND: { status: 404, description: 'No journal entry with that run id.' },
-  CH_JOURNAL_ACCOUNT_BUSY: { status: 409, description: 'The account has an unfinished money-moving run; no other may start on it until that one is compensated or resolved. Nothing was sent.' },
-  CH_JOURNAL_TRANSITION: { status: 409, description: 'The entry cannot move to that state from the one it is in (e.g. resolving a compensated run); nothing changed.' },
-} as const;
+// Errors the probe journal raises, declared once (contract/error-codes.ts) with the HTTP status the
+// journal API answers with and the exit code of a process that cannot open it.
+import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
 
-export type JournalErrorCode = keyof typeof JournalErrors;
+export const JournalErrorCodes = declareErrors(
+  {
+    title: 'Probe journal',
+    file: 'journal/errors.ts',
+    intro:
+      'Raised when a probing process opens its journal (`run` exits 1, nothing listens) or answered by the journal API (`GET /api/v1/journal`, `POST /api/v1/journal/:runId/resolve`). See docs/safety.md.',
+  },
+  {
+    CH_JOURNAL_OPEN: { exit: 1, description: 'The journal file could not be opened or created (`service.journal.path`: missing folder rights, not a SQLite file).' },
+    CH_JOURNAL_LOCKED: { exit: 1, description: 'Another process has this journal open; one probing process per journal file.' },
+    CH_JOURNAL_NOT_FOUND: { status: 404, description: 'No journal entry with that run id.' },
+    CH_JOURNAL_ACCOUNT_BUSY: {
+      description:
+        'Raised when a run is about to be journaled, never answered: the leased account still has an unfinished money-moving run, so no other may start on it until that one is compensated or resolved. The run is refused before its money-moving request is sent (`reason: internal`).',
+    },
+    CH_JOURNAL_TRANSITION: { status: 409, description: 'The entry cannot move to that state from the one it is in (e.g. resolving a run that is already compensated); nothing changed.' },
+  },
+);
 
-export class JournalError extends Error {
-  readonly code: JournalErrorCode;
-  readonly statusCode: number;
+export type JournalErrorCode = CodeOf<typeof JournalErrorCodes>;
+
+export class JournalError extends ChannelHealthError {
+  declare readonly code: JournalErrorCode;
   constructor(code: JournalErrorCode, message: string) {
-    super(message);
+    super(JournalErrorCodes, code, message);
     this.name = 'JournalError';
-    this.code = code;
-    this.statusCode = JournalErrors[code].status;
   }
 }

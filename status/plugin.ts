@@ -8,7 +8,7 @@ import Type from 'typebox';
 import type { ResultStore } from '../collector/result-store.js';
 import type { Config } from '../config/index.js';
 import { alertmanagerReader } from './alertmanager-alerts.js';
-import { StatusErrors } from './errors.js';
+import { StatusError } from './errors.js';
 import { WebhookPayloadSchema, type NotificationLog, type WebhookPayload } from './notification-log.js';
 import { STATUS_PAGE_CSP, statusPageHtml } from './page.js';
 import { buildStatus, StatusSchema, type Status } from './snapshot.js';
@@ -91,7 +91,8 @@ export const statusPlugin: FastifyPluginAsync<StatusPluginOptions> = async (app,
     { schema: { summary: 'Server-Sent Events: an `event: status` with the /api/v1/status document after every change, and at least every 10 s', tags: ['status'] } },
     async (req, reply) => {
       if (streams.size >= MOST_STATUS_STREAMS) {
-        return reply.code(StatusErrors.CH_STATUS_STREAMS_FULL.status).send({ error: { code: 'CH_STATUS_STREAMS_FULL', message: `stream: ${MOST_STATUS_STREAMS} status streams are open already; try again later` } });
+        const full = new StatusError('CH_STATUS_STREAMS_FULL', `stream: ${MOST_STATUS_STREAMS} status streams are open already; try again later`);
+        return reply.code(full.statusCode).send({ error: { code: full.code, message: full.message } });
       }
       reply.hijack();
       reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });

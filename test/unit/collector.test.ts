@@ -11,6 +11,7 @@ import { ResultStore } from '../../collector/result-store.js';
 import { createResultSink } from '../../collector/result-sink.js';
 import { parseConfig } from '../../config/index.js';
 import { createLogger } from '../../logging/logger.js';
+import { SyntheticError } from '../../synthetic/errors.js';
 import type { ProbeResult } from '../../synthetic/result.js';
 import { REPO_ROOT } from '../support/processes.js';
 
@@ -214,7 +215,7 @@ describe('collector API', () => {
   it('answers 409 while the check is running', async () => {
     const runs: CheckRunControl = {
       runNow: async () => {
-        throw Object.assign(new Error('check "web.topup" is already running'), { code: 'CH_CHECK_BUSY' });
+        throw new SyntheticError('CH_CHECK_BUSY', 'check "web.topup" is already running');
       },
       runState: () => undefined,
     };
