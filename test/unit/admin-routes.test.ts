@@ -5,14 +5,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventIngestForRun } from '../../cli/collector.js';
 import { buildCollectorApp } from '../../collector/app.js';
+import { ingestPlugin } from '../../collector/ingest.js';
 import { createMetrics } from '../../collector/metrics.js';
 import { ResultStore } from '../../collector/result-store.js';
+import { createResultSink } from '../../collector/result-sink.js';
 import { SAFE_METHODS } from '../../config/admin-routes.js';
 import { parseConfig } from '../../config/index.js';
 import { ProbeJournal } from '../../journal/store.js';
 import { createLogger } from '../../logging/logger.js';
 import { sandboxPlugin } from '../../sandbox/app.js';
+import { statusPlugin } from '../../status/plugin.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
@@ -22,25 +26,32 @@ beforeEach(() => {
 });
 afterEach(() => journal.close());
 
-/** The collector app as `run` composes it (minus ingest, which has its own token), routes recorded. */
+/** The collector app as `run` composes it, routes recorded. */
 async function runApp(adminToken: string | null) {
-  const metrics = createMetrics(new Registry(), config, { version: '0.0.0' });
-  const app = buildCollectorApp({ config, metrics, store: new ResultStore(5), log: createLogger({ level: 'silent' }), adminToken, notReadyReasons: () => [], journal });
+  const registry = new Registry();
+  const metrics = createMetrics(registry, config, { version: '0.0.0' });
+  const store = new ResultStore(5);
+  const log = createLogger({ level: 'silent' });
+  const app = buildCollectorApp({ config, metrics, store, log, adminToken, notReadyReasons: () => [], journal });
   const routes: Array<{ method: string; url: string; adminOnly: boolean }> = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) routes.push({ method, url: r.url, adminOnly: r.config?.adminOnly === true });
   });
+  await app.register(statusPlugin, { config, store });
   await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: [] });
+  const sink = createResultSink(config, metrics, store);
+  await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: () => 'ingest-token' }));
   await app.ready();
   return { app, routes };
 }
 
 describe('admin routes', () => {
-  it('flag every route that changes something, except the sandbox channel APIs a probe calls', async () => {
+  it('flag every route that changes something, except the sandbox channel APIs a probe calls and ingest (its own token)', async () => {
     const { routes } = await runApp('t0ken');
     const changing = routes.filter((r) => !SAFE_METHODS.has(r.method));
     const open = changing.filter((r) => !r.adminOnly).map((r) => `${r.method} ${r.url}`);
-    expect(open.filter((r) => !r.includes(' /sandbox/channels/'))).toEqual([]);
+    expect(open.filter((r) => !r.includes(' /sandbox/channels/'))).toEqual(['POST /api/v1/events']);
+    expect(open.length).toBeGreaterThan(5);
     expect(changing.filter((r) => r.adminOnly).map((r) => `${r.method} ${r.url}`).sort()).toEqual([
       'DELETE /sandbox/faults',
       'DELETE /sandbox/faults/:id',
