@@ -45,6 +45,11 @@ function testConfigText(): string {
   doc.setIn(['transactions', 'roaming_pack'], doc.createNode({ description: 'Roaming pack query', tier: 'noncore', backends: ['crm'], latencyThresholdMs: 2500 }));
   keep('flows', ['balance_query', 'bill_query', 'other_query']);
   doc.setIn(['flows', 'roaming_pack'], (doc.getIn(['flows', 'other_query']) as { clone(): unknown }).clone());
+  // Maintenance windows of channels cut above go with them (the billing window stays).
+  const maintenance = doc.get('maintenance') as { items: Array<{ key: { value: string }; value: { toJSON(): { channels?: string[] } } }> } | undefined;
+  for (const item of [...(maintenance?.items ?? [])]) {
+    if ((item.value.toJSON().channels ?? []).some((c) => c !== 'web')) doc.deleteIn(['maintenance', item.key.value]);
+  }
   doc.setIn(['checkDefaults', 'interval'], '1s');
   doc.setIn(['checkDefaults', 'timeout'], '900ms');
   // Every panel must get numbers, so probes keep running through the outage: an open breaker
