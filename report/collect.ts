@@ -25,7 +25,8 @@ import type { AlertRow, Basis, ChannelLoad, LatencyRow, Outcomes, PeriodInfo, Re
 import { REPORT_VERSION } from './model.js';
 import { loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
 import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
-import { alertsQuery, failuresQuery, latencyQuery, loadQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
+import { mergeIntervals, PLANNED_METHOD, plannedFor, windowEpisodes, type Interval, type WindowEpisodes } from './planned.js';
+import { alertsQuery, countedQuery, failuresQuery, latencyQuery, loadQuery, maintenanceQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
 import { stepRows, STEPS_METHOD } from './steps.js';
 
 export interface CollectInputs {
@@ -49,6 +50,8 @@ interface PeriodOutcomes {
 }
 
 const key = (transaction: string, channel: string) => `${transaction}|${channel}`;
+const TOTAL_SERIES: Record<Basis, string> = { real: SERIES.realTotal, probe: SERIES.probeRuns };
+const FAILURE_SERIES: Record<Basis, string> = { real: SERIES.realFailures, probe: SERIES.probeFailures };
 
 export async function collectReport(inputs: CollectInputs): Promise<Report> {
   const { client, period, config } = inputs;
@@ -84,6 +87,9 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
   }
 
   const { rows, transactions } = successRows(order, current, before, objectives);
+  // Planned time: asked alongside the objectives; a channel-health without maintenance windows has no such series.
+  const episodes = windowEpisodes(await client.samples(maintenanceQuery(rangeSeconds), endSeconds), period.fromMs / 1000, endSeconds);
+  await markPlanned(client, episodes, rows, transactions, config, objectives);
   if (rows.some((r) => r.basis === 'real') && rows.some((r) => r.basis === 'probe')) {
     notes.push('Both bases are shown side by side; the week-over-week comparison and the headline basis are real transactions where a channel reported them, probe runs elsewhere.');
   }
@@ -132,6 +138,16 @@ export async function collectReport(inputs: CollectInputs): Promise<Report> {
     loadBasis,
     notes,
     success: { summary: successSummary(transactions, rows), disagreementMethod: DISAGREEMENT_METHOD, transactions, rows },
+    planned: {
+      method: PLANNED_METHOD,
+      windows: episodes.map((e) => ({
+        window: e.window,
+        channel: e.channel,
+        backend: e.backend,
+        seconds: e.intervals.reduce((n, [a, b]) => n + b - a, 0),
+        intervals: e.intervals.map(([a, b]) => ({ start: new Date(a * 1000).toISOString(), end: new Date(b * 1000).toISOString() })),
+      })),
+    },
     failures: {
       real: reasonRows(current.real, before.real),
       probe: reasonRows(current.probe, before.probe),
@@ -158,12 +174,19 @@ function periodInfo(p: ReportPeriod): PeriodInfo {
   return { label: p.label, from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), utcOffset: formatUtcOffset(p.utcOffsetMinutes) };
 }
 
-async function outcomes(client: PrometheusClient, rangeSeconds: number, atSeconds: number): Promise<PeriodOutcomes> {
+/**
+ * Totals and failures per pair over the range ending at `atSeconds`: increase() for a period, or,
+ * `exact`, the last value minus the value at the start (short planned intervals, where increase()'s
+ * extrapolation would miscount a burst at the edge).
+ */
+async function outcomes(client: PrometheusClient, rangeSeconds: number, atSeconds: number, exact = false): Promise<PeriodOutcomes> {
+  const totals = (basis: Basis) => (exact ? countedQuery(TOTAL_SERIES[basis], ['channel', 'transaction', 'tier'], rangeSeconds) : totalsQuery(basis, rangeSeconds));
+  const failures = (basis: Basis) => (exact ? countedQuery(FAILURE_SERIES[basis], ['channel', 'transaction', 'tier', 'reason'], rangeSeconds) : failuresQuery(basis, rangeSeconds));
   const [realTotals, realFailures, probeTotals, probeFailures] = await Promise.all([
-    client.instant(totalsQuery('real', rangeSeconds), atSeconds),
-    client.instant(failuresQuery('real', rangeSeconds), atSeconds),
-    client.instant(totalsQuery('probe', rangeSeconds), atSeconds),
-    client.instant(failuresQuery('probe', rangeSeconds), atSeconds),
+    client.instant(totals('real'), atSeconds),
+    client.instant(failures('real'), atSeconds),
+    client.instant(totals('probe'), atSeconds),
+    client.instant(failures('probe'), atSeconds),
   ]);
   const tiers = new Map<string, string>();
   const build = (totals: InstantSample[], failures: InstantSample[]) => {
@@ -293,6 +316,7 @@ function successRow(transaction: string, channel: string | null, tier: string, o
     probe,
     bases,
     disagreement: disagreement(bases.probe, bases.real),
+    planned: null,
     previous: prevChosen.total > 0 ? { basis: prevBasis, total: prevChosen.total, failures: prevChosen.failures, successRatio: prevRatio } : null,
     changePoints: figures.successRatio !== null && prevRatio !== null ? round((figures.successRatio - prevRatio) * 100, 6) : null,
   };
@@ -413,4 +437,45 @@ function alertRows(series: RangeSeries[], period: ReportPeriod): AlertRow[] {
   return rows
     .filter((r) => r.episodes.length > 0)
     .sort((a, b) => b.firingSeconds - a.firingSeconds || (a.alertname < b.alertname ? -1 : a.alertname > b.alertname ? 1 : JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+}
+
+/**
+ * Counts what happened inside each row's planned intervals (one set of totals per distinct
+ * interval, all pairs at once) and judges each row again without it.
+ */
+async function markPlanned(client: PrometheusClient, episodes: WindowEpisodes[], rows: SuccessRow[], transactions: SuccessRow[], config: Config | null, objectives: Map<string, number>): Promise<void> {
+  if (episodes.length === 0) return;
+  const backendsOf = new Map((config?.transactions ?? []).map((t) => [t.id, t.backends]));
+  const intervalsOf = new Map<SuccessRow, Interval[]>();
+  for (const r of rows) {
+    const iv = plannedFor(episodes, r.channel as string, backendsOf.get(r.transaction) ?? []);
+    if (iv.length > 0) intervalsOf.set(r, iv);
+  }
+  const distinct = new Map<string, Interval>();
+  for (const iv of intervalsOf.values()) for (const i of iv) distinct.set(`${i[0]}-${i[1]}`, i);
+  const counted = new Map<string, PeriodOutcomes>();
+  for (const [k, [a, b]] of distinct) counted.set(k, await outcomes(client, b - a, b, true));
+  const inside = (r: SuccessRow, basis: Basis) =>
+    (intervalsOf.get(r) ?? []).map((i) => counted.get(`${i[0]}-${i[1]}`)?.[basis].get(key(r.transaction, r.channel as string)) ?? emptyOutcomes()).reduce(addOutcomes, emptyOutcomes());
+  const without = (all: Outcomes, planned: Outcomes): Outcomes => ({ total: round(all.total - planned.total), failures: round(all.failures - planned.failures), byReason: subtractReasons(all.byReason, planned.byReason) });
+  const figures = (r: SuccessRow, probe: Outcomes, real: Outcomes, seconds: number) => {
+    const objective = objectives.get(r.transaction) ?? null;
+    r.planned = { seconds, probe, real, without: { probe: basisFigures(without(r.probe, probe), objective), real: basisFigures(without(r.real, real), objective) } };
+  };
+  for (const [r, iv] of intervalsOf) figures(r, inside(r, 'probe'), inside(r, 'real'), iv.reduce((n, [a, b]) => n + b - a, 0));
+  for (const t of transactions) {
+    const mine = rows.filter((r) => r.transaction === t.transaction && r.planned);
+    if (mine.length === 0) continue;
+    const sum = (basis: Basis) => mine.map((r) => (r.planned as NonNullable<SuccessRow['planned']>)[basis]).reduce(addOutcomes, emptyOutcomes());
+    figures(t, sum('probe'), sum('real'), mergeIntervals(mine.flatMap((r) => intervalsOf.get(r) ?? [])).reduce((n, [a, b]) => n + b - a, 0));
+  }
+}
+
+function subtractReasons(all: Record<string, number>, planned: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [reason, n] of Object.entries(all)) {
+    const left = round(n - (planned[reason] ?? 0));
+    if (left > 0) out[reason] = left;
+  }
+  return out;
 }

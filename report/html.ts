@@ -3,7 +3,7 @@
 import * as f from './format.js';
 import type { Report } from './model.js';
 import { escapeXml, hbarChart, lineChart, PALETTE, timelineChart } from './svg.js';
-import { alertTable, codeTable, disagreementTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, disagreementTable, plannedTable, windowTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 const CSS = `
 :root { color-scheme: light; }
@@ -114,6 +114,9 @@ function successSection(r: Report): string {
     '<h3 id="disagreements">Where probes and real traffic disagree</h3>',
     split.rows.length ? table(split) : para('Nowhere: on every transaction and channel with both bases, probes and real traffic tell the same story.', ''),
     para(r.success.disagreementMethod),
+    '<h3 id="planned">Planned time</h3>',
+    r.planned.windows.length ? `${table(windowTable(r))}\n${table(plannedTable(r))}` : para('No maintenance window was on in the period.', ''),
+    para(r.planned.method),
   );
 }
 

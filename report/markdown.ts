@@ -1,7 +1,7 @@
 // The Markdown summary for the meeting notes: the same figures as the HTML, without the charts.
 import * as f from './format.js';
 import type { Report } from './model.js';
-import { alertTable, codeTable, disagreementTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
+import { alertTable, codeTable, disagreementTable, plannedTable, windowTable, isTextColumn, latencyTable, loadTable, reasonTable, stepTable, successTable, summaryLines, trendTable, weekOverWeekTable, type Table } from './tables.js';
 
 function table(t: Table): string {
   if (t.rows.length === 0) return '_none_';
@@ -41,6 +41,12 @@ export function renderMarkdown(report: Report): string {
     disagreementTable(report).rows.length ? table(disagreementTable(report)) : '_Nowhere: on every transaction and channel with both bases, probes and real traffic tell the same story._',
     '',
     `_${report.success.disagreementMethod}_`,
+    '',
+    '### Planned time',
+    '',
+    report.planned.windows.length ? `${table(windowTable(report))}\n\n${table(plannedTable(report))}` : '_No maintenance window was on in the period._',
+    '',
+    `_${report.planned.method}_`,
     '',
     '## Failure reasons',
     '',

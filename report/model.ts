@@ -54,6 +54,16 @@ export interface Disagreement {
   meaning: string;
 }
 
+/** Time inside maintenance windows covering a row, what was counted in it, and the row without it. */
+export interface PlannedFigures {
+  /** Seconds of the period inside the windows (overlaps counted once). */
+  seconds: number;
+  probe: Outcomes;
+  real: Outcomes;
+  /** Each basis judged on what is left outside the planned time. */
+  without: { probe: BasisFigures; real: BasisFigures };
+}
+
 export interface SuccessRow extends SuccessFigures {
   transaction: string;
   /** null on the all-channels row of a transaction. */
@@ -70,6 +80,8 @@ export interface SuccessRow extends SuccessFigures {
   bases: { probe: BasisFigures; real: BasisFigures };
   /** null when the bases agree or only one has data. */
   disagreement: Disagreement | null;
+  /** null when no maintenance window covered the row in the period; the figures above include planned time. */
+  planned: PlannedFigures | null;
   previous: { basis: Basis; total: number; failures: number; successRatio: number | null } | null;
   /** success − previous success, in percentage points. */
   changePoints: number | null;
@@ -209,6 +221,11 @@ export interface Report {
     transactions: SuccessRow[];
     /** One row per transaction and channel. */
     rows: SuccessRow[];
+  };
+  /** Maintenance windows on in the period (the contract's maintenanceActive state). */
+  planned: {
+    method: string;
+    windows: Array<{ window: string; channel: string | null; backend: string | null; seconds: number; intervals: Array<{ start: string; end: string }> }>;
   };
   failures: {
     real: ReasonRow[];

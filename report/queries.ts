@@ -15,6 +15,7 @@ export const SERIES = {
   realBusinessErrors: METRICS.eventBusinessErrors.name,
   objective: METRICS.objective.name,
   alerts: ALERTS_SERIES,
+  maintenance: METRICS.maintenanceActive.name,
 } as const;
 
 /** PromQL range for a number of seconds: whole seconds, the one unit that is always exact. */
@@ -66,4 +67,9 @@ export function countedQuery(metric: string, by: readonly string[], rangeSeconds
   const last = `last_over_time(${metric}[${r}])`;
   const reset = `resets(${metric}[${r}]) > 0`;
   return `sum by (${by.join(', ')}) (((${last} - ${metric} offset ${r}) unless ${reset}) or (${last} unless ${reset}) or increase(${metric}[${r}]))`;
+}
+
+/** The raw samples of every maintenance window's state in the range (1 on, 0 off). */
+export function maintenanceQuery(rangeSeconds: number): string {
+  return `${SERIES.maintenance}[${promRange(rangeSeconds)}]`;
 }

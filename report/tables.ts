@@ -12,7 +12,7 @@ export interface Table {
 
 const where = (r: { channel: string | null }) => r.channel ?? 'all channels';
 
-const TEXT_COLUMNS = new Set(['transaction', 'channel', 'tier', 'basis', 'bases', 'verdict', 'probe verdict', 'real verdict', 'top reason', 'probe top reason', 'real top reason', 'disagreement', 'usually means', 'reason', 'alert', 'severity', 'labels', 'status', 'step', 'code', 'meaning', 'channels']);
+const TEXT_COLUMNS = new Set(['window', 'scope', 'transaction', 'channel', 'tier', 'basis', 'bases', 'verdict', 'probe verdict', 'real verdict', 'top reason', 'probe top reason', 'real top reason', 'disagreement', 'usually means', 'reason', 'alert', 'severity', 'labels', 'status', 'step', 'code', 'meaning', 'channels']);
 
 /** Names and words read left-aligned; numbers right-aligned so their digits line up. */
 export function isTextColumn(head: string): boolean {
@@ -51,6 +51,43 @@ const judged = (v: string) => v === 'met' || v === 'missed';
 function basesCell(r: SuccessRow): string {
   if (r.disagreement) return f.agreement(r.disagreement);
   return judged(r.bases.probe.verdict) && judged(r.bases.real.verdict) ? 'agree' : 'one basis only';
+}
+
+/** Rows a maintenance window covered: each basis with and without the planned time. */
+export function plannedTable(report: Report): Table {
+  const rows = [...report.success.transactions, ...report.success.rows].filter((r) => r.planned);
+  return {
+    head: ['transaction', 'channel', 'planned time', 'probe success', 'without planned', 'probe verdict', 'real success', 'without planned', 'real verdict'],
+    rows: rows.map((r) => {
+      const p = r.planned as NonNullable<SuccessRow['planned']>;
+      return [
+        r.transaction,
+        where(r),
+        f.duration(p.seconds),
+        f.percent(r.bases.probe.successRatio),
+        f.percent(p.without.probe.successRatio),
+        `${f.verdict(r.bases.probe.verdict)} → ${f.verdict(p.without.probe.verdict)}`,
+        f.percent(r.bases.real.successRatio),
+        f.percent(p.without.real.successRatio),
+        `${f.verdict(r.bases.real.verdict)} → ${f.verdict(p.without.real.verdict)}`,
+      ];
+    }),
+  };
+}
+
+/** The windows that were on in the period. */
+export function windowTable(report: Report): Table {
+  const off = report.period.utcOffset;
+  return {
+    head: ['window', 'scope', 'planned time', 'first on', 'last off'],
+    rows: report.planned.windows.map((w) => [
+      w.window,
+      w.channel ? `channel ${w.channel}` : `backend ${w.backend ?? f.MISSING}`,
+      f.duration(w.seconds),
+      f.localTime((w.intervals[0] as { start: string }).start, off),
+      f.localTime((w.intervals.at(-1) as { end: string }).end, off),
+    ]),
+  };
 }
 
 /** Every transaction and (transaction, channel) whose bases disagree, with what that usually means. */
@@ -230,6 +267,15 @@ export function summaryLines(report: Report): string[] {
     lines.push(`Probes and real traffic disagree on ${splitTx.length} transaction${splitTx.length === 1 ? '' : 's'} and ${split.length} channel × transaction pair${split.length === 1 ? '' : 's'}: ${[...splitTx, ...split].map(name).join('; ')}. See "Where probes and real traffic disagree".`);
   } else if (summary.probe.rows.judged && summary.real.rows.judged) {
     lines.push('Probes and real traffic agree on every transaction and channel.');
+  }
+  const plannedRows = report.success.rows.filter((r) => r.planned);
+  if (plannedRows.length) {
+    const flips = plannedRows.filter((r) => (['probe', 'real'] as const).some((b) => r.bases[b].verdict !== r.planned?.without[b].verdict));
+    lines.push(
+      `Planned time (maintenance windows) covered ${plannedRows.length} channel × transaction pair${plannedRows.length === 1 ? '' : 's'}; ` +
+        (flips.length ? `without it the verdict changes for ${flips.map((r) => `${r.channel}/${r.transaction}`).join(', ')}.` : 'without it no verdict changes.') +
+        ' See "Planned time".',
+    );
   }
   const worstRows = report.success.rows.filter((r) => r.verdict === 'missed').sort((a, b) => (b.budgetSpent ?? 0) - (a.budgetSpent ?? 0));
   if (worstRows.length) {

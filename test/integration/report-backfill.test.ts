@@ -162,6 +162,13 @@ function generate(): Map<string, Family> {
     objective.series.set(seriesKey('channel_health_objective_ratio', { transaction: t, tier }), samples);
   }
 
+  // A maintenance window on the app channel, Wednesday of the reported week 02:00–03:00 local:
+  // the state gauge every 5 minutes, 1 from 02:00 until the 03:00 sample reads 0.
+  const maintenance = family('channel_health_maintenance_active', 'gauge');
+  const windowSamples: Array<[number, number]> = [];
+  for (let t = PREV; t <= TO; t += STEP) windowSamples.push([t, t >= PREV + 9 * DAY + 2 * 3600 && t < PREV + 9 * DAY + 3 * 3600 ? 1 : 0]);
+  maintenance.series.set(seriesKey('channel_health_maintenance_active', { window: 'app-release', channel: 'app' }), windowSamples);
+
   // Alerts, one sample a minute while active (rule evaluation every minute).
   const alerts = family('ALERTS', 'gauge');
   const alert = (labels: Labels, spans: Array<[number, number]>) => {
@@ -400,6 +407,20 @@ describe('report over a backfilled fortnight with known answers', () => {
     expect(report.reportVersion).toBe(2);
   });
 
+  it('marks the time inside a maintenance window as planned and gives the figures without it', () => {
+    const start = new Date((FROM + 2 * DAY + 2 * 3600) * 1000).toISOString();
+    expect(report.planned.windows).toEqual([{ window: 'app-release', channel: 'app', backend: null, seconds: 3600, intervals: [{ start, end: new Date((FROM + 2 * DAY + 3 * 3600) * 1000).toISOString() }] }]);
+    // Inside the hour: 120 probe runs of each app pair, balance_query's at 02:00 and 02:30 failing; 240 real transactions each, all clean.
+    const balance = row('balance_query', 'app').planned;
+    expect(balance).toMatchObject({ seconds: 3600, probe: { total: 120, failures: 2, byReason: { timeout: 2 } }, real: { total: 240, failures: 0 } });
+    expect(balance?.without.probe).toMatchObject({ total: 20_040, failures: 334, verdict: 'missed', successRatio: expect.closeTo(1 - 334 / 20_040, 9) });
+    expect(balance?.without.real).toMatchObject({ total: 40_080, failures: 0, verdict: 'met' });
+    expect(row('bill_query', 'app').planned?.without.real).toMatchObject({ total: 40_080, failures: 168, verdict: 'missed', budgetSpent: expect.closeTo(168 / (40_080 * 0.0002), 4) });
+    expect(row('balance_query', null).planned).toEqual(balance);
+    // Windows on other channels or backends: none here.
+    expect(report.success.rows.filter((r) => r.planned).map((r) => `${r.channel}/${r.transaction}`)).toEqual(['app/balance_query', 'app/bill_query']);
+  });
+
   it('ranks failure reasons with http_status on top', () => {
     expect(report.failures.real.map((r) => [r.reason, r.failures])).toEqual([
       ['http_status', 720],
@@ -487,11 +508,15 @@ describe('report over a backfilled fortnight with known answers', () => {
       '- Probes and real traffic disagree on 3 transactions and 4 channel × transaction pairs: topup (real worse: verdicts differ); balance_query (probes worse: verdicts differ); bill_query (real worse: verdicts differ); ' +
         'web/topup (real worse: far apart); app/balance_query (probes worse: verdicts differ); app/bill_query (real worse: verdicts differ); sms/other_query (real worse: verdicts differ).',
     );
-    const split = md.slice(md.indexOf('### Where probes and real traffic disagree'), md.indexOf('## Failure reasons'));
+    const split = md.slice(md.indexOf('### Where probes and real traffic disagree'), md.indexOf('### Planned time'));
     expect(split).toContain('| balance_query | app | 98.333% | MISSED | 100.000% | met | probes worse: verdicts differ | Probes fail while real traffic is clean: usually the probe path or its coverage');
     expect(split).toContain('| bill_query | app | 100.000% | met | 99.583% | MISSED | real worse: verdicts differ | Real traffic fails while probes pass: usually a customer path the probes do not cover');
     expect(split.match(/^\| (?!transaction|:--)/gm)).toHaveLength(7);
     expect(md).toContain('Top failure reason (real): http_status');
+    expect(summary).toContain('- Planned time (maintenance windows) covered 2 channel × transaction pairs; without it no verdict changes. See "Planned time".');
+    const planned = md.slice(md.indexOf('### Planned time'), md.indexOf('## Failure reasons'));
+    expect(planned).toContain('| app-release | channel app | 1h |');
+    expect(planned).toContain('| balance_query | app | 1h | 98.333% | 98.333% | MISSED → MISSED | 100.000% | 100.000% | met → met |');
   });
 
   it('opens in headless Chromium without console errors, with a chart in every section', async () => {

@@ -214,6 +214,7 @@ describe('channel-health report: probes only', () => {
     const names = new Set(seen.flatMap((q) => q.match(/[a-zA-Z_:]+(?=[[{])/g) ?? []));
     expect([...names].sort()).toEqual([
       'ALERTS',
+      'channel_health_maintenance_active',
       'channel_health_objective_ratio',
       'channel_health_probe_business_errors_total',
       'channel_health_probe_duration_seconds_bucket',
