@@ -188,6 +188,18 @@ const SCRIPT = `
     $('summary').textContent = parts.join(' \\u00B7 ') + ' \\u2014 updated ' + clock(last.generatedAt);
   }
 
+  // Alerts alike (one per channel × transaction of the same outage) are shown once, counted.
+  function grouped(list) {
+    var out = [], at = {};
+    list.forEach(function (x) {
+      var key = x.severity + '|' + x.name + '|' + x.summary;
+      if (at[key] === undefined) { at[key] = out.length; out.push({ x: x, count: 0 }); }
+      out[at[key]].count++;
+    });
+    return out;
+  }
+  function times(n) { return n > 1 ? ' (\u00D7' + n + ')' : ''; }
+
   function sev(s) { return el('span', 'sev ' + (s === 'page' || s === 'warning' ? 'sev-' + s : 'sev-other'), s); }
 
   function renderAlerts() {
@@ -198,10 +210,10 @@ const SCRIPT = `
     if (a.error) box.appendChild(el('p', 'none', a.error));
     if (a.active.length === 0) { if (!a.error) box.appendChild(el('p', 'none', 'None firing.')); return; }
     var ul = el('ul', 'list');
-    a.active.forEach(function (x) {
-      var li = el('li');
+    grouped(a.active).forEach(function (g) {
+      var x = g.x, li = el('li');
       li.appendChild(sev(x.severity));
-      li.appendChild(document.createTextNode(' ' + x.name + ' \\u2014 since ' + ago(x.startsAt) + (x.summary ? ': ' + x.summary : '')));
+      li.appendChild(document.createTextNode(' ' + x.name + times(g.count) + ' \\u2014 since ' + ago(x.startsAt) + (x.summary ? ': ' + x.summary : '')));
       ul.appendChild(li);
     });
     box.appendChild(ul);
@@ -219,10 +231,11 @@ const SCRIPT = `
       var li = el('li');
       li.appendChild(el('strong', '', n.status === 'firing' ? 'FIRING' : 'resolved'));
       li.appendChild(document.createTextNode(' to ' + n.receiver + ' at ' + clock(n.at) + ': '));
-      n.alerts.forEach(function (x, i) {
+      grouped(n.alerts).forEach(function (g, i) {
+        var x = g.x;
         if (i > 0) li.appendChild(document.createTextNode('; '));
         li.appendChild(sev(x.severity));
-        li.appendChild(document.createTextNode(' ' + x.name + (x.summary ? ' \\u2014 ' + x.summary : '')));
+        li.appendChild(document.createTextNode(' ' + x.name + times(g.count) + (x.summary ? ' \\u2014 ' + x.summary : '')));
       });
       ul.appendChild(li);
     });

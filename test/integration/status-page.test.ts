@@ -12,7 +12,7 @@ import { parse, stringify } from 'yaml';
 import { REPO_ROOT, startService, waitFor, type Managed } from '../support/processes.js';
 
 const INTERVAL_MS = 5000;
-const TIMEOUT_MS = 2000;
+const TIMEOUT_MS = 3000;
 /** One probe interval, plus the run that had already started when the fault came, plus the page's update. */
 const WITHIN_ONE_INTERVAL_MS = INTERVAL_MS + TIMEOUT_MS + 1500;
 const ARTIFACTS = path.join(REPO_ROOT, 'test-artifacts');
@@ -38,6 +38,11 @@ describe('status page in headless Chromium', () => {
       // than at the breaker's backed-off trial (the breaker state has its own tests).
       service: { ...(shipped.service as object), journal: { path: path.join(dir, 'journal.sqlite') }, breaker: { openAfter: 1000 } },
       checkDefaults: { interval: `${INTERVAL_MS / 1000}s`, timeout: `${TIMEOUT_MS / 1000}s` },
+      // A billing fault leaves each failed top-up and plan change holding its test account until
+      // its compensation succeeds (docs/safety.md); with the shipped 8 accounts the pool drains in
+      // seconds at this cadence and every transaction then fails for want of an account. A pool
+      // that outlasts the test keeps this test about the page.
+      accounts: { sandbox: Array.from({ length: 200 }, (_, i) => ({ msisdn: `139100${String(i).padStart(5, '0')}`, pin: { env: 'CH_SANDBOX_PIN' } })) },
     };
     const configFile = path.join(dir, 'status.yaml');
     await writeFile(configFile, stringify(config, { aliasDuplicateObjects: false }));
@@ -111,11 +116,11 @@ describe('status page in headless Chromium', () => {
     expect(others).toHaveLength(15);
     // The others stay met. On a starved machine a probe can miss its timeout; that is not the
     // fault leaking, so a timeout is let through, but nothing that failed the way billing fails.
-    const api = (await (await fetch(`${svc.url}/api/v1/status`)).json()) as { cells: Array<{ checkId: string; state: string; lastFailure: { reason: string; businessCode: string | null } | null }> };
+    const api = (await (await fetch(`${svc.url}/api/v1/status`)).json()) as { cells: Array<{ checkId: string; state: string; lastFailure: { reason: string; detail: string | null } | null }> };
     for (const [id, c] of others) {
       if (c.state === 'met') continue;
       const cell = api.cells.find((x) => x.checkId === id);
-      expect(`${id} ${c.state} ${cell?.lastFailure?.reason}`).toBe(`${id} ${c.state} timeout`);
+      expect(`${id} ${c.state} ${cell?.lastFailure?.reason}: ${cell?.lastFailure?.detail}`).toMatch(new RegExp(`^${id} ${c.state} timeout: `));
       process.stdout.write(`status page: ${id} missed its timeout while billing was down (machine load), not the fault\n`);
     }
     expect(others.filter(([, c]) => c.state === 'met').length).toBeGreaterThanOrEqual(13);
