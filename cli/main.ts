@@ -16,6 +16,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   sandbox: { summary: 'run the simulated operator back end alone', load: () => import('./sandbox.js') },
   agent: { summary: 'probes only, at one location; spools results and pushes them to collectors', load: () => import('./agent.js') },
   silence: { summary: 'create, list or expire an Alertmanager silence for channels, backends or transactions', load: () => import('./silence.js') },
+  demo: { summary: 'run plus Prometheus and Alertmanager from the PATH, wired together, with alerts on the status page', load: () => import('./demo.js') },
   collector: { summary: 'no probes; takes results from agents and real events, serves /metrics', load: () => import('./collector.js') },
 };
 
