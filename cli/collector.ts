@@ -143,7 +143,7 @@ export async function buildCollector(deps: { config: Config; ledger: IngestLedge
   if (restored > 0) log.info({ series: restored }, 'counters restored from the state');
   const store = new ResultStore(config.service.resultsRetained);
   const sink = createResultSink(config, metrics, store);
-  const app = buildCollectorApp({ config, metrics, store, log, adminToken: deps.adminToken ?? null, notReadyReasons: () => [] });
+  const app = buildCollectorApp({ config, metrics, store, log, adminToken: deps.adminToken ?? null, notReadyReasons: () => [], version: VERSION });
   await app.register(ingestPlugin, { config, metrics, ingestMetrics, ledger, sink, token: deps.token, log, now: deps.now, results: true, events: true });
   await app.register(statusPlugin, { config, store, ...(deps.now ? { now: deps.now } : {}) });
   return { app, registry, restored: { restored, skipped: skipped.length } };

@@ -109,6 +109,7 @@ export async function startService(options: {
     metrics,
     store,
     log,
+    version: VERSION,
     adminToken,
     runs: {
       runNow: (id) => (scheduler ? scheduler.runNow(id) : Promise.reject(new SyntheticError('CH_SCHEDULER_STOPPED', 'the scheduler has not started yet'))),

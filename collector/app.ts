@@ -32,6 +32,8 @@ export interface CollectorDeps {
   runs?: CheckRunControl;
   /** Why the process is not ready yet (empty when ready). */
   notReadyReasons: () => string[];
+  /** The package version, shown in the OpenAPI document. */
+  version?: string;
   /** The probe journal of a process that runs money-moving checks: GET /api/v1/journal. */
   journal?: JournalSource;
 }
@@ -59,7 +61,7 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
     clientErrorHandler: answerClientError,
   });
   // First, so the OpenAPI document sees every route declared below and by later plugins.
-  describeApi(app);
+  describeApi(app, deps.version ?? '0.0.0');
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
 
   // Authorisation after routing, from the route's own flag: the router has already decoded the

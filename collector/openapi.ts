@@ -4,7 +4,6 @@
 import { fastifySwagger } from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
-import { VERSION } from '../cli/version.js';
 import { ProbeResultSchema } from '../synthetic/result.js';
 import { RealEventSchema } from './ingest-events.js';
 
@@ -85,7 +84,7 @@ function withPathParams(url: string, params: ParamsSchema | undefined): ParamsSc
  * plugins only at ready, after buildCollectorApp has declared its routes, and the route hook of a
  * later plugin would miss them. Then serves the document. Call it before declaring any route.
  */
-export function describeApi(app: FastifyInstance): void {
+export function describeApi(app: FastifyInstance, version: string): void {
   fastifySwagger(
     app,
     {
@@ -93,7 +92,7 @@ export function describeApi(app: FastifyInstance): void {
         openapi: '3.0.3',
         info: {
           title: 'channel-health',
-          version: VERSION,
+          version,
           description: 'Synthetic probes and real transaction events of the electronic channels, against their objectives. Guide: README.md and docs/.',
         },
         tags: [
