@@ -23,7 +23,7 @@ import { startService, type RunningService } from './run.js';
 const HELP = `Usage: channel-health demo [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
 
 Starts \`run\` with the config (default ${DEFAULT_CONFIG_FILE}) made quick for a demo (probes every
-5 s, Alertmanager timers of seconds), plus Prometheus and Alertmanager from the PATH, wired with
+10 s, Alertmanager timers of seconds), plus Prometheus and Alertmanager from the PATH, wired with
 the rules and Alertmanager config generated from it. Alertmanager delivers to a webhook receiver
 built into the status page; each notification also prints here. Prints the URLs. State is kept
 in a temporary folder, removed at exit. Ctrl-C (SIGINT) or SIGTERM stops every process it started.
@@ -38,7 +38,10 @@ export const DEMO_BINARIES = [
   { program: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
 ] as const;
 
-const PROBE_INTERVAL = '5s';
+// Quick enough that a fault pages within a minute or two, slow enough that a busy laptop's
+// probes finish inside their timeout.
+const PROBE_INTERVAL = '10s';
+const PROBE_TIMEOUT = '8s';
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 5000;
 
@@ -215,7 +218,7 @@ async function demoConfig(source: string, options: { dir: string; alertmanagerUr
   const demo: Record<string, unknown> = {
     ...raw,
     service: { ...service, sandbox: service.sandbox ?? true, alertmanagerUrl: options.alertmanagerUrl, journal: { ...((service.journal ?? {}) as object), path: path.join(options.dir, 'journal.sqlite') } },
-    checkDefaults: { ...((raw.checkDefaults ?? {}) as object), interval: PROBE_INTERVAL, timeout: '3s' },
+    checkDefaults: { ...((raw.checkDefaults ?? {}) as object), interval: PROBE_INTERVAL, timeout: PROBE_TIMEOUT },
     alerting: {
       ...alerting,
       evidenceWindows: ['1m'],

@@ -26,7 +26,7 @@ h3{font-size:1rem;margin:.2rem 0 .4rem}
 .grid-wrap{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 #grid{table-layout:fixed}
-#grid thead th:first-child{width:9.5rem}
+#grid thead th:first-child{width:9.5rem;white-space:normal}
 #grid th{font-size:.85rem;text-align:left;padding:.25rem .3rem;white-space:nowrap}
 #grid th small{display:block;font-weight:normal;color:#4a4f57}
 #grid td{padding:.2rem}
