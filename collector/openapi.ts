@@ -11,7 +11,7 @@ export const OPENAPI_PATH = '/api/v1/openapi.json';
 
 interface RouteDoc {
   summary: string;
-  tag: 'service' | 'checks' | 'ingest' | 'journal' | 'status' | 'sandbox' | 'sandbox channels';
+  tag: 'service' | 'checks' | 'ingest' | 'journal' | 'status' | 'reports' | 'sandbox' | 'sandbox channels';
   /** Documents a body the handler parses itself (ingest takes NDJSON too, so Fastify does not validate it). */
   body?: unknown;
 }
@@ -37,6 +37,8 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   'GET /api/v1/journal': { summary: 'Unfinished money-moving probe runs (and on request the latest finished), numbers masked', tag: 'journal' },
   'POST /api/v1/journal/:runId/resolve': { summary: 'Record that a flagged run was compensated by hand (admin token when configured)', tag: 'journal' },
+  'GET /reports': { summary: 'The weekly reports written on schedule, newest first', tag: 'reports' },
+  'GET /reports/:name': { summary: 'One written report file (html, md or json)', tag: 'reports' },
   'POST /sandbox/faults': { summary: 'Inject a fault into the sandbox (admin token when configured)', tag: 'sandbox' },
   'GET /sandbox/faults': { summary: 'Active sandbox faults', tag: 'sandbox' },
   'DELETE /sandbox/faults': { summary: 'Clear every sandbox fault (admin token when configured)', tag: 'sandbox' },
@@ -101,6 +103,7 @@ export function describeApi(app: FastifyInstance, version: string): void {
           { name: 'checks', description: 'Checks and their results' },
           { name: 'ingest', description: 'Results from agents and events from channel systems' },
           { name: 'journal', description: 'The probe journal of money-moving runs' },
+          { name: 'reports', description: 'Weekly reports made on schedule' },
           { name: 'sandbox', description: 'Fault injection into the built-in sandbox' },
           { name: 'sandbox channels', description: 'The simulated channel APIs the probes call' },
         ],

@@ -185,7 +185,8 @@ const SCRIPT = `
     last.cells.forEach(function (c) { counts[c.state] = (counts[c.state] || 0) + 1; });
     var parts = [];
     ORDER.forEach(function (s) { if (counts[s]) parts.push(counts[s] + ' ' + LABEL[s]); });
-    $('summary').textContent = parts.join(' \\u00B7 ') + ' \\u2014 updated ' + clock(last.generatedAt);
+    var windows = last.maintenance.filter(function (w) { return w.on; }).map(function (w) { return w.id; });
+    $('summary').textContent = parts.join(' \\u00B7 ') + (windows.length ? ' \\u00B7 maintenance: ' + windows.join(', ') : '') + ' \\u2014 updated ' + clock(last.generatedAt);
   }
 
   // Alerts alike (one per channel × transaction of the same outage) are shown once, counted.

@@ -3,7 +3,7 @@
 // the objectives, and the active alerts. Built by a pure function from the parts the caller has.
 import Type, { type Static } from 'typebox';
 import type { CheckSummary } from '../collector/result-store.js';
-import type { Config } from '../config/index.js';
+import { maintenanceActive, type Config } from '../config/index.js';
 import type { ProbeResult } from '../synthetic/result.js';
 
 /** The states a cell can be in, worst handled first (see cellState). */
@@ -78,8 +78,8 @@ export const StatusSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    /** Whether maintenance windows are known to this process; cells are `maintenance` only when they are. */
-    maintenanceKnown: Type.Boolean(),
+    /** The configured maintenance windows and whether each is on now. */
+    maintenance: Type.Array(Type.Object({ id: Type.String(), description: Type.String(), on: Type.Boolean() }, { additionalProperties: false })),
     alerts: Type.Object(
       {
         /** The Alertmanager read (service.alertmanagerUrl), or null when none is configured. */
@@ -114,7 +114,7 @@ export interface StatusInputs {
   recentFailures: (limit: number) => ProbeResult[];
   /** Ids of checks whose circuit breaker is not closed, where this process runs them; else each last result's breaker says. */
   openBreakers?: () => ReadonlySet<string>;
-  /** Maintenance windows (the `silence` command's); undefined where this process does not know them. */
+  /** Whether a pair is in maintenance now; the config's maintenance windows (`maintenanceAt`) by default. */
   inMaintenance?: (channel: string, transaction: string) => boolean;
   alerts: AlertsView;
   notifications: NotificationSummary[] | null;
@@ -123,10 +123,22 @@ export interface StatusInputs {
 
 export const RECENT_FAILURES_SHOWN = 20;
 
+/**
+ * The pairs a maintenance window (config `maintenance:`) covers at `nowMs`: every transaction on
+ * a channel it names, and every transaction that uses a backend it names, as Alertmanager mutes them.
+ */
+export function maintenanceAt(config: Config, nowMs: number): (channel: string, transaction: string) => boolean {
+  const on = config.maintenance.filter((w) => maintenanceActive(w, nowMs, config.service.utcOffsetMinutes));
+  if (on.length === 0) return () => false;
+  const backendsOf = new Map(config.transactions.map((t) => [t.id, t.backends]));
+  return (channel, transaction) => on.some((w) => w.channels.includes(channel) || w.backends.some((b) => backendsOf.get(transaction)?.includes(b)));
+}
+
 export function buildStatus(inputs: StatusInputs): Status {
   const { config } = inputs;
   const hardDownByTier = new Map(config.tiers.map((t) => [t.id, t.hardDownConsecutive]));
   const open = inputs.openBreakers?.();
+  const inMaintenance = inputs.inMaintenance ?? maintenanceAt(config, inputs.now);
   const cells = config.checks.map((check) => {
     const s = inputs.summary(check.id);
     const hardDownAfter = hardDownByTier.get(check.tier) ?? config.alerting.hardDownConsecutive;
@@ -140,7 +152,7 @@ export function buildStatus(inputs: StatusInputs): Status {
         summary: s,
         hardDownAfter,
         breakerOpen: open ? open.has(check.id) : last?.breaker?.after === 'open',
-        inMaintenance: inputs.inMaintenance?.(check.channel, check.transaction) ?? false,
+        inMaintenance: inMaintenance(check.channel, check.transaction),
       }),
       consecutiveFailures: s.consecutiveFailures,
       hardDownAfter,
@@ -163,7 +175,7 @@ export function buildStatus(inputs: StatusInputs): Status {
       hardDownAfter: t.hardDownConsecutive,
       transactions: config.transactions.filter((x) => x.tier === t.id).map((x) => x.id),
     })),
-    maintenanceKnown: inputs.inMaintenance !== undefined,
+    maintenance: config.maintenance.map((w) => ({ id: w.id, description: w.description, on: maintenanceActive(w, inputs.now, config.service.utcOffsetMinutes) })),
     alerts: { source: inputs.alerts.source, error: inputs.alerts.error, fetchedAt: inputs.alerts.fetchedAt === null ? null : iso(inputs.alerts.fetchedAt), active: inputs.alerts.active },
     notifications: inputs.notifications,
   };

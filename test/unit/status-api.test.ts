@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { ResultStore } from '../../collector/result-store.js';
 import { parseConfig, type Config } from '../../config/index.js';
 import { alertmanagerReader } from '../../status/alertmanager-alerts.js';
@@ -79,7 +80,11 @@ describe('status JSON', () => {
     expect(state('sms.data_addon')).toBe('failing');
     expect(state('kiosk.topup')).toBe('breaker_open');
     expect(state('ivr.topup')).toBe('no_data');
-    expect(s.maintenanceKnown).toBe(false);
+    // The shipped windows (the nightly billing batch, the Tuesday kiosk push) are off at NOW.
+    expect(s.maintenance.map((w) => [w.id, w.on])).toEqual([
+      ['billing_batch', false],
+      ['kiosk_push', false],
+    ]);
     expect(s.objectives.map((o) => [o.tier, o.objective, o.hardDownAfter])).toEqual([
       ['core', 0.9998, 3],
       ['noncore', 0.94, 5],
@@ -106,12 +111,27 @@ describe('status JSON', () => {
     expect((await status()).cells.find((c) => c.checkId === 'web.topup')?.state).toBe('breaker_open');
   });
 
-  it('shows maintenance over any failure where maintenance windows are known', async () => {
-    const { store, status } = await app({ inMaintenance: (channel) => channel === 'ivr' });
-    store.record(billingFailure('ivr.topup'));
+  it('shows maintenance over any failure for the pairs a window on now covers: its channels, and the transactions using its backends', async () => {
+    const raw = parse(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')) as Record<string, unknown>;
+    raw.maintenance = {
+      'ivr-upgrade': { description: 'IVR upgrade', channels: ['ivr'], from: '2023-11-14T00:00Z', to: '2023-11-15T00:00Z' },
+      'payment-later': { description: 'later', backends: ['payment'], from: '2030-01-01T00:00Z', to: '2030-01-02T00:00Z' },
+      'crm-now': { description: 'CRM patch', backends: ['crm'], from: '2023-11-14T00:00Z', to: '2023-11-15T00:00Z' },
+    };
+    const config = parseConfig(stringify(raw, { aliasDuplicateObjects: false }), 'maintenance.yaml');
+    const { store, status } = await app({ config });
+    store.record(billingFailure('ivr.balance_query'));
+    store.record(billingFailure('web.balance_query'));
     const s = await status();
-    expect(s.maintenanceKnown).toBe(true);
-    expect(s.cells.filter((c) => c.state === 'maintenance').map((c) => c.channel)).toEqual(Array(7).fill('ivr'));
+    const crmTransactions = config.transactions.filter((t) => t.backends.includes('crm')).map((t) => t.id);
+    const expected = config.checks.filter((c) => c.channel === 'ivr' || crmTransactions.includes(c.transaction)).map((c) => c.id);
+    expect(s.cells.filter((c) => c.state === 'maintenance').map((c) => c.checkId).sort()).toEqual(expected.sort());
+    expect(s.cells.find((c) => c.checkId === 'web.balance_query')?.state).toBe('failing');
+    expect(s.maintenance).toEqual([
+      { id: 'ivr-upgrade', description: 'IVR upgrade', on: true },
+      { id: 'payment-later', description: 'later', on: false },
+      { id: 'crm-now', description: 'CRM patch', on: true },
+    ]);
   });
 });
 
