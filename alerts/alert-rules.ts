@@ -8,6 +8,7 @@ import { hardDownGroups, pairSelectors, thresholdGroups } from './check-groups.j
 import { DASHBOARD_UIDS, dashboardUrl, runbookUrl } from './links.js';
 import { errorBudgetRatio, matcher, percent, probability, promDuration, promNumber, selector } from './promql-text.js';
 import { backendTransactions, deltaWindows, or, record } from './recording-rules.js';
+import { dropCondition } from './traffic.js';
 import type { AlertingRule, RuleGroup } from './rule-types.js';
 
 export const ALERT = {
@@ -20,6 +21,8 @@ export const ALERT = {
   notReporting: 'ChannelHealthCheckNotReporting',
   targetDown: 'ChannelHealthTargetDown',
   reportMissing: 'ChannelHealthWeeklyReportMissing',
+  trafficDrop: 'ChannelHealthTrafficDrop',
+  trafficDropEverywhere: 'ChannelHealthTrafficDropEverywhere',
   watchdog: 'Watchdog',
 } as const;
 
@@ -227,6 +230,43 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
       },
     };
   });
+
+  // Silent failures: fewer real transactions than the same hour of previous weeks (alerts/traffic.ts).
+  const { share, minimumExpected } = alerting.trafficDrop;
+  const expectedOfPair =
+    '{{ with printf `' + record.eventsExpected + '{channel="%s",transaction="%s"}` $labels.channel $labels.transaction | query }}{{ . | first | value | printf "%.0f" }}{{ end }}';
+  burn.push({
+    alert: ALERT.trafficDrop,
+    expr: dropCondition(config),
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: `Real ${where} transactions dropped below ${percent(share)} of the usual`,
+      description:
+        `${count} real transactions of ${where} in the last hour; ${expectedOfPair} expected (the same hour of the week over previous weeks, holidays left out). ` +
+        `Below ${percent(share)} of that: customers may not reach the channel. Judged when at least ${minimumExpected} are expected.`,
+      runbook_url: runbookUrl(config, ALERT.trafficDrop),
+      dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.capacity),
+    },
+  });
+  for (const tier of config.tiers.filter((t) => alerting.pageTiers.includes(t.id))) {
+    const t = `tier="${tier.id}"`;
+    const judged = `count by (transaction, tier) (${record.eventsExpected}{${t}} >= ${minimumExpected})`;
+    burn.push({
+      alert: ALERT.trafficDropEverywhere,
+      expr: [`count by (transaction, tier) (
+${dropCondition(config, t)}
+)`, `== on (transaction, tier) ${judged}`, `and on (transaction, tier) ${judged} >= 2`].join('\n'),
+      labels: { severity: 'page', channel: 'all' },
+      annotations: {
+        summary: `Real {{ $labels.transaction }} transactions dropped on every channel`,
+        description:
+          `All {{ $value | printf "%.0f" }} channels with enough traffic carry under ${percent(share)} of the {{ $labels.transaction }} transactions of the same hour in previous weeks: ` +
+          `customers cannot complete it anywhere, and nothing fails, so no failure alert speaks.`,
+        runbook_url: runbookUrl(config, ALERT.trafficDropEverywhere),
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.capacity, ['transaction']),
+      },
+    });
+  }
 
   const job = alerting.scrapeJob;
   const meta: AlertingRule[] = [

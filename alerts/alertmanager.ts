@@ -130,6 +130,12 @@ export function generateAlertmanagerConfig(config: Config): AlertmanagerConfig {
         equal: ['channel', 'transaction'],
       },
       {
+        // A drop on every channel explains the drop on each.
+        source_matchers: [`alertname="${ALERT.trafficDropEverywhere}"`],
+        target_matchers: [`alertname="${ALERT.trafficDrop}"`],
+        equal: ['transaction'],
+      },
+      {
         // A hard-down pair also burns budget; the hard-down alert already says so.
         source_matchers: [`alertname="${ALERT.hardDown}"`],
         target_matchers: [`alertname="${ALERT.burn}"`],

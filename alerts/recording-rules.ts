@@ -5,6 +5,7 @@ import { METRICS, bucketSeries } from '../contract/metrics.js';
 import { RATIO_WINDOWS, RECORD } from '../contract/recording-rules.js';
 import { pairSelectors, periodGroups, thresholdGroups } from './check-groups.js';
 import { errorBudgetRatio, matcher, promDuration, promNumber, selector } from './promql-text.js';
+import { trafficRecordingRules } from './traffic.js';
 import type { RecordingRule, RuleGroup } from './rule-types.js';
 
 /** Windows the ratios are recorded over (contract/recording-rules.ts), in milliseconds. */
@@ -156,7 +157,8 @@ export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>
 
   return [
     { name: 'channel-health-probes', rules: probes },
-    { name: 'channel-health-events', rules: eventRules },
+    // Traffic against previous weeks reads this evaluation's hourly counts, so it comes last.
+    { name: 'channel-health-events', rules: [...eventRules, ...trafficRecordingRules(config)] },
     // A 30-day range over raw counters is costly; every 5 minutes is plenty for a budget.
     { name: 'channel-health-budget', interval: '5m', rules: budget },
   ];

@@ -23,6 +23,9 @@ export const CONFIG_DEFAULTS = Object.freeze({
     burnRate: Object.freeze({ minimumEvents: 100, minimumFailures: 3 }),
     // 20: below it a p95 is the slowest run, so one outlier of a healthy tail would warn.
     latency: Object.freeze({ window: '1h', for: '5m', minimumRuns: 20 }),
+    // A pair's real transactions in the last hour below half the same hour's mean over up to 4
+    // previous weeks, when that mean is at least 100: at 100 expected, 50 or fewer by chance is 1e-7.
+    trafficDrop: Object.freeze({ share: 0.5, minimumExpected: 100, weeks: 4 }),
     scrapeJob: 'channel-health',
     /** Receivers each severity goes to when `alerting.routes` does not say and a receiver of that name exists. */
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),

@@ -264,6 +264,25 @@ const AlertingSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    trafficDrop: Type.Optional(
+      Type.Object(
+        {
+          share: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: `A pair's real transactions in the last hour below this share of the same hour of the week over previous weeks warn the NOC (${byDefault(D.alerting.trafficDrop.share)}).` }),
+          ),
+          minimumExpected: Type.Optional(
+            Type.Integer({ minimum: 1, description: `Fewest transactions expected in the hour for a drop to be judged (${byDefault(D.alerting.trafficDrop.minimumExpected)}): a quiet hour's shortfall is noise.` }),
+          ),
+          weeks: Type.Optional(Type.Integer({ minimum: 1, maximum: 8, description: `Previous weeks whose same hour make the expectation, as many as exist (${byDefault(D.alerting.trafficDrop.weeks)}).` })),
+        },
+        { additionalProperties: false, description: 'Silent failures: real transaction volume against the same hour of previous weeks (docs/alerting.md, ChannelHealthTrafficDrop).' },
+      ),
+    ),
+    holidays: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }), {
+        description: 'Dates (YYYY-MM-DD, business clock) unlike the weeks around them: traffic is not judged on them, and they are left out of the weeks a later day is compared with.',
+      }),
+    ),
     latency: Type.Optional(
       Type.Object(
         {

@@ -116,6 +116,12 @@ export function normalizeAlerting(raw: RawConfig, publicUrl: string, problems: C
       minimumEvents: a.burnRate?.minimumEvents ?? d.burnRate.minimumEvents,
       minimumFailures: a.burnRate?.minimumFailures ?? d.burnRate.minimumFailures,
     },
+    trafficDrop: {
+      share: a.trafficDrop?.share ?? d.trafficDrop.share,
+      minimumExpected: a.trafficDrop?.minimumExpected ?? d.trafficDrop.minimumExpected,
+      weeks: a.trafficDrop?.weeks ?? d.trafficDrop.weeks,
+    },
+    holidays: holidays(a.holidays ?? [], problems),
     latency: {
       windowMs: latencyWindowMs,
       forMs: wholeSeconds(a.latency?.for ?? d.latency.for, 'alerting.latency.for', 0, problems),
@@ -157,4 +163,14 @@ export function businessClock(text: string | undefined, problems: ConfigProblem[
     return 0;
   }
   return parsed.minutes;
+}
+
+/** Holiday dates, ascending and distinct; a date that does not exist is a problem. */
+function holidays(dates: readonly string[], problems: ConfigProblem[]): string[] {
+  dates.forEach((date, i) => {
+    const [y, m, day] = date.split('-').map(Number) as [number, number, number];
+    const d = new Date(Date.UTC(y, m - 1, day));
+    if (d.getUTCFullYear() !== y || d.getUTCMonth() !== m - 1 || d.getUTCDate() !== day) problems.push({ path: `alerting.holidays[${i}]`, message: `${date} is not a date` });
+  });
+  return [...new Set(dates)].sort();
 }

@@ -157,6 +157,9 @@ export interface AlertingSettings {
   notReportingPeriods: number;
   burnRate: { minimumEvents: number; minimumFailures: number };
   latency: { windowMs: number; forMs: number; minimumRuns: number };
+  trafficDrop: { share: number; minimumExpected: number; weeks: number };
+  /** Business-clock dates (YYYY-MM-DD), ascending: not judged for traffic, nor compared with. */
+  holidays: readonly string[];
   scrapeJob: string;
   /** Whom to escalate to about the monitoring itself, and for channels and backends without their own; null when not configured. */
   escalation: string | null;

@@ -282,6 +282,7 @@ describe('Alertmanager config', () => {
       });
       expect(am.inhibit_rules).toEqual([
         { source_matchers: ['alertname="ChannelHealthBackendSpreading"'], target_matchers: ['alertname=~"ChannelHealthHardDown|ChannelHealthFailureShareHigh|ChannelHealthProbeFailures"'], equal: ['channel', 'transaction'] },
+        { source_matchers: ['alertname="ChannelHealthTrafficDropEverywhere"'], target_matchers: ['alertname="ChannelHealthTrafficDrop"'], equal: ['transaction'] },
         { source_matchers: ['alertname="ChannelHealthHardDown"'], target_matchers: ['alertname="ChannelHealthErrorBudgetBurn"'], equal: ['channel', 'transaction'] },
       ]);
     } finally {
