@@ -7,7 +7,8 @@ import { secretReader, type Config, type SecretReader } from '../config/index.js
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
 import { TestAccountPool } from '../synthetic/accounts.js';
-import { PROBERS } from '../synthetic/probers/index.js';
+import { Gauge, type Registry } from 'prom-client';
+import { createProbers } from '../synthetic/probers/index.js';
 import { ChannelRateLimiter } from '../synthetic/rate-limit.js';
 import type { ProbeResult } from '../synthetic/result.js';
 import { createRunner } from '../synthetic/runner.js';
@@ -20,7 +21,12 @@ export interface ProbeSetup {
   accountPools: Map<string, TestAccountPool>;
   /** Every test account of every pool, PIN resolved: what an embedded sandbox must know. */
   sandboxAccounts: Array<{ msisdn: string; pin: string }>;
+  /** Each smpp channel's bind credentials, password resolved: what an embedded sandbox SMSC must know. */
+  smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
 }
+
+/** The SMPP bind-state gauge (docs/metrics.md): 1 while the channel's bind at the location is up. */
+export const SMPP_BIND_METRIC = 'channel_health_smpp_bind_up';
 
 /**
  * Reads every test-account secret now: a missing one stops the start, not the 3 a.m. probe.
@@ -38,7 +44,8 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
   // Every account goes to the sandbox, duplicates included: one number with two PINs is a config
   // mistake the sandbox refuses at start (CH_SANDBOX_ACCOUNTS_INVALID), not a tie to break silently.
   const sandboxAccounts = resolved;
-  return { readSecret, accountPools, sandboxAccounts };
+  const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSecret(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
+  return { readSecret, accountPools, sandboxAccounts, smscAccounts };
 }
 
 export interface ProbeEngineOptions {
@@ -46,6 +53,10 @@ export interface ProbeEngineOptions {
   setup: ProbeSetup;
   /** Base URL of the embedded sandbox (`http://host:port/sandbox`), when this process serves one. */
   sandboxUrl: string | null;
+  /** The embedded sandbox SMSC (`smpp://host:port`), when this process runs one. */
+  sandboxSmppUrl?: string | null;
+  /** Where the SMPP bind-state gauge is registered; none when not given. */
+  registry?: Registry;
   log: Logger;
   /** Receives every result exactly once, scheduled or manual. */
   onResult: (result: ProbeResult) => void;
@@ -67,9 +78,25 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
   const safety = options.safety ?? openProbeSafety(config, log);
   const rateLimiters = new Map<string, ChannelRateLimiter>();
   for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
+  const probers = createProbers({ readSecret: setup.readSecret, log });
+  if (options.registry && config.channels.some((c) => c.transport === 'smpp')) {
+    const smppChannels = config.channels.filter((c) => c.transport === 'smpp');
+    new Gauge({
+      name: SMPP_BIND_METRIC,
+      help: 'SMPP transceiver bind of an smpp channel at this location: 1 bound, 0 down or binding.',
+      labelNames: ['channel', 'location'],
+      registers: [options.registry],
+      collect() {
+        const states = new Map(probers.bindStates().map((b) => [b.channel, b.state]));
+        // Every smpp channel has a series from the first scrape: a bind never attempted is down.
+        for (const c of smppChannels) this.set({ channel: c.id, location: config.service.location }, states.get(c.id) === 'bound' ? 1 : 0);
+      },
+    });
+  }
   const runner = createRunner({
     config,
-    probers: PROBERS,
+    probers: probers.probers,
+    sandboxSmppUrl: options.sandboxSmppUrl ?? null,
     accountPools: setup.accountPools,
     rateLimiters,
     sandboxUrl: options.sandboxUrl,
@@ -94,6 +121,7 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
     safety,
     stop: async () => {
       await scheduler.stop();
+      await probers.close();
       if (options.safety === undefined) await safety.stop();
     },
   };
@@ -112,6 +140,14 @@ export function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: 
         out[account.pin.env] = randomBytes(12).toString('base64url');
         log.info({ variable: account.pin.env }, 'sandbox embedded and the PIN variable is unset: using a random PIN for this process');
       }
+    }
+  }
+  for (const channel of config.channels) {
+    const ref = channel.smpp?.password;
+    if (ref && 'env' in ref && !out[ref.env]) {
+      // 8 characters: the most an SMPP bind password carries.
+      out[ref.env] = randomBytes(6).toString('base64url');
+      log.info({ variable: ref.env }, 'sandbox embedded and the SMPP password variable is unset: using a random password for this process');
     }
   }
   return out;

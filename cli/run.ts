@@ -15,6 +15,8 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
 import type { NotificationLog } from '../status/notification-log.js';
 import { statusPlugin } from '../status/plugin.js';
+import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
+import { createSandboxState } from '../sandbox/state.js';
 import { SyntheticError } from '../synthetic/errors.js';
 import type { Scheduler } from '../synthetic/scheduler.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, startupFailure, untilSignal, UsageError, type CliIO, type CommandMain } from './command.js';
@@ -124,9 +126,13 @@ export async function startService(options: {
     openBreakers: () => new Set(safety.breakers.views().filter((b) => b.state !== 'closed').map((b) => b.checkId)),
     ...(options.notifications ? { notifications: options.notifications } : {}),
   });
+  let smsc: SandboxSmsc | null = null;
   if (config.service.sandbox) {
+    // One sandbox state behind both the HTTP channel APIs and the SMSC: same subscribers, same faults.
+    const state = createSandboxState({ config, accounts: setup.sandboxAccounts });
     // The fault routes are marked admin-only; the collector app's hook checks the token on them.
-    await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts });
+    await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts, state });
+    if (setup.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: setup.smscAccounts, log: log.child({ component: 'sandbox-smsc' }) }, listen.host === '::1' ? '::1' : '127.0.0.1');
   }
   await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: setup.readSecret }));
   const reports = await scheduledReports({ config, app, registry, log });
@@ -136,6 +142,7 @@ export async function startService(options: {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await reports.stop();
+    await smsc?.close();
     await safety.stop();
     throw err;
   }
@@ -148,6 +155,8 @@ export async function startService(options: {
     config,
     setup,
     sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
+    sandboxSmppUrl: smsc?.url ?? null,
+    registry,
     log,
     safety,
     onResult: (result) => {
@@ -161,7 +170,7 @@ export async function startService(options: {
     },
   });
   scheduler = engine.scheduler;
-  log.info({ url, config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
+  log.info({ url, ...(smsc ? { smsc: smsc.url } : {}), config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
 
   let stopped = false;
   return {
@@ -174,6 +183,7 @@ export async function startService(options: {
       await reports.stop();
       await engine.stop();
       await safety.stop();
+      await smsc?.close();
       await app.close();
       log.info('stopped');
     },

@@ -9,17 +9,22 @@ import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } f
 
 import { buildSandboxApp, SANDBOX_PREFIX } from '../sandbox/app.js';
 import { SandboxError } from '../sandbox/errors.js';
+import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
+import { createSandboxState } from '../sandbox/state.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, UsageError, type CliIO, type CommandMain } from './command.js';
 
 export const DEFAULT_SANDBOX_LISTEN = '127.0.0.1:9471';
 
-const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
+const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--smpp-listen HOST:PORT] [--log-format pretty|json]
 
 Serves the simulated operator back end alone under /sandbox/ (default ${DEFAULT_SANDBOX_LISTEN}),
 with the channels, transactions, backends and test accounts of FILE (default ${DEFAULT_CONFIG_FILE}).
 Test-account PINs are read from their secret references; when a referenced environment variable
 is unset, a random PIN is made for this process and written to a private file (path printed).
+When the config has smpp channels, the sandbox SMSC also listens (--smpp-listen, by default the
+--listen host on a free port; its smpp:// URL is printed), with the same subscribers and faults;
+an unset bind password variable gets a random password the same way as a PIN.
 Stops on SIGINT or SIGTERM. Exit 2 on a bad config or flag. API: docs/sandbox.md.
 ${LOG_FORMAT_HELP}
 `;
@@ -44,7 +49,7 @@ export const main: CommandMain = async (args, io) => {
 export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSignal, onListening?: (url: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, 'smpp-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -53,6 +58,8 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   const listenText = values.listen ?? DEFAULT_SANDBOX_LISTEN;
   const listen = parseListen(listenText);
   if (!listen) throw new UsageError(`--listen: "${listenText}" must be HOST:PORT with a port from 0 to 65535`);
+  const smppListen = values['smpp-listen'] === undefined ? { host: listen.host, port: 0 } : parseListen(values['smpp-listen']);
+  if (!smppListen) throw new UsageError(`--smpp-listen: "${values['smpp-listen']}" must be HOST:PORT with a port from 0 to 65535`);
 
   let config: Config;
   let pins: ResolvedPins;
@@ -75,7 +82,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
       const file = path.join(pinDir, variable);
       await writeFile(file, `${pin}\n`, { mode: 0o600, flag: 'wx' });
       // The PIN itself never reaches a terminal or a log: only where to read it.
-      io.stderr.write(`channel-health sandbox: ${variable} is not set; using a random PIN for this process, readable in ${file} (mode 0600, removed on exit)\n`);
+      io.stderr.write(`channel-health sandbox: ${variable} is not set; using a random ${pins.smscAccounts.length > 0 && variable === pins.passwordVariable ? 'password' : 'PIN'} for this process, readable in ${file} (mode 0600, removed on exit)\n`);
     }
   }
   const removePins = async () => {
@@ -83,10 +90,15 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   };
 
   let app;
+  let smsc: SandboxSmsc | null = null;
   try {
-    app = buildSandboxApp({ config, accounts: pins.accounts, logger: log });
+    // One state behind the HTTP channel APIs and the SMSC: same subscribers, same faults.
+    const state = createSandboxState({ config, accounts: pins.accounts });
+    app = buildSandboxApp({ config, accounts: pins.accounts, logger: log, state });
     await app.ready();
+    if (pins.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: pins.smscAccounts, log }, smppListen.host, smppListen.port);
   } catch (err) {
+    await app?.close();
     await removePins();
     if (err instanceof SandboxError) {
       io.stderr.write(`${err.code}: ${values.config ?? DEFAULT_CONFIG_FILE}: ${err.message}\n`);
@@ -97,6 +109,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
+    await smsc?.close();
     await app.close();
     await removePins();
     const code = (err as NodeJS.ErrnoException).code;
@@ -110,9 +123,11 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${SANDBOX_PREFIX}`;
   io.stderr.write(`channel-health sandbox: serving ${url} (channels: ${config.channels.map((c) => c.id).join(', ')}; ${new Set(pins.accounts.map((a) => a.msisdn)).size} test accounts)\n`);
+  if (smsc) io.stderr.write(`channel-health sandbox: SMSC at ${smsc.url} (smpp channels: ${pins.smscAccounts.map((a) => a.channel).join(', ')})\n`);
   onListening?.(url);
 
   if (!stopSignal.aborted) await new Promise((resolve) => stopSignal.addEventListener('abort', resolve, { once: true }));
+  await smsc?.close();
   await app.close();
   await removePins();
   return EXIT.ok;
@@ -121,8 +136,12 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
 interface ResolvedPins {
   /** Every configured account, pool by pool (a number may repeat). */
   accounts: Array<{ msisdn: string; pin: string }>;
-  /** PINs made up for unset environment variables, by variable name. */
+  /** PINs (and SMPP passwords) made up for unset environment variables, by variable name. */
   generated: Map<string, string>;
+  /** Each smpp channel's bind credentials, password resolved. */
+  smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
+  /** A variable among `generated` that holds an SMPP password, for the message. */
+  passwordVariable: string | null;
 }
 
 /** Every test account once, with its PIN read now (so a missing secret file stops the start). */
@@ -139,10 +158,22 @@ function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
       }
     }
   }
+  let passwordVariable: string | null = null;
+  for (const channel of config.channels) {
+    const ref = channel.smpp?.password;
+    if (ref && 'env' in ref && !withGenerated[ref.env]) {
+      // 8 characters: the most an SMPP bind password carries.
+      const password = randomBytes(6).toString('base64url');
+      generated.set(ref.env, password);
+      withGenerated[ref.env] = password;
+      passwordVariable = ref.env;
+    }
+  }
   const read = secretReader(config.baseDir, withGenerated);
   // A number in two pools is one subscriber; the sandbox refuses it if the two PINs differ.
   const resolved = Object.entries(config.accounts).flatMap(([pool, accounts]) =>
     accounts.map((account, i) => ({ msisdn: account.msisdn, pin: account.pin ? read(account.pin, `accounts.${pool}[${i}].pin`) : '' })),
   );
-  return { accounts: resolved, generated };
+  const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: read(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
+  return { accounts: resolved, generated, smscAccounts, passwordVariable };
 }

@@ -11,6 +11,7 @@ import { normalizeSafety } from './safety.js';
 import type { RawConfig } from './schema.js';
 import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, normalizeReportSchedule, parseListen } from './settings.js';
 import { renderForValidation } from './steps.js';
+import { normalizeSmppChannel } from './transport-smpp.js';
 import type { Config } from './types.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
 
@@ -47,9 +48,14 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   const channels = Object.entries(raw.channels).map(([id, c]) => {
     const where = `channels.${id}`;
     const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
-    if (rendered !== null) checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
+    if (rendered !== null && c.transport === 'http') checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
+    const smpp = normalizeSmppChannel(c, where, rendered, problems);
+    if (c.businessCode && c.transport === 'http') {
+      if (c.businessCode.path === undefined) problem(`${where}.businessCode`, 'needs path, the JSON path of the code, on an http channel');
+      else tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
+      if (c.businessCode.reply !== undefined) problem(`${where}.businessCode.reply`, 'only applies to smpp channels (an http channel reads its code at path)');
+    }
     if (c.businessCode) {
-      tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
       checkErrorCodes(c.businessCode.errors ?? {}, c.businessCode.success, `${where}.businessCode.errors`, problems);
     }
     return {
@@ -57,10 +63,11 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       description: c.description ?? id,
       transport: c.transport,
       baseUrl: c.baseUrl,
+      smpp,
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
       capacityPerSecond: c.capacityPerSecond ?? null,
       escalation: c.escalation ?? null,
-      businessCode: c.businessCode ? { path: c.businessCode.path, success: [...c.businessCode.success], errors: { ...(c.businessCode.errors ?? {}) } } : null,
+      businessCode: c.businessCode ? { path: c.businessCode.path ?? '', reply: c.businessCode.reply ?? null, success: [...c.businessCode.success], errors: { ...(c.businessCode.errors ?? {}) } } : null,
     };
   });
 

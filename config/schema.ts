@@ -63,7 +63,14 @@ const BackendSchema = Type.Object(
 
 const BusinessCodeSchema = Type.Object(
   {
-    path: Type.String({ description: 'JSON path of the business result code in every response body, e.g. $.code.' }),
+    path: Type.Optional(Type.String({ description: 'JSON path of the business result code in every response body, e.g. $.code. Required on http channels.' })),
+    reply: Type.Optional(
+      Type.String({
+        description:
+          'SMPP channels: regular expression with a named group `code` that finds the business code in a failure reply, e.g. `错误码(?<code>[0-9]{4})`. ' +
+          'A reply that does not match the step\'s `sms.reply` but matches this fails with business_error and that code.',
+      }),
+    ),
     success: Type.Array(Type.String(), { minItems: 1, description: 'Codes that mean the operation succeeded, e.g. ["0000"].' }),
     errors: Type.Optional(
       Type.Record(Type.String(), Type.String({ maxLength: 200 }), {
@@ -78,14 +85,45 @@ const BusinessCodeSchema = Type.Object(
   { additionalProperties: false, description: 'How this channel reports business success inside a 200 response.' },
 );
 
+/** The smpp transport's slice of a channel: the ESME bind the prober keeps to the SMSC. */
+const SmppChannelSchema = Type.Object(
+  {
+    systemId: Type.String({ minLength: 1, maxLength: 15, description: 'system_id of the transceiver bind (SMPP limits it to 15 characters).' }),
+    password: Type.Union([SecretRefSchema], { description: 'Password of the bind, by secret reference (at most 8 characters on the wire).' }),
+    systemType: Type.Optional(Type.String({ maxLength: 12, description: 'system_type of the bind, as the SMSC operator assigned it; left empty when not set.' })),
+    serviceNumber: Type.String({ pattern: '^[0-9]{3,20}$', description: 'The SMS hall\'s service number the probe texts (e.g. 10086); the reply comes from it.' }),
+    addressTon: Type.Optional(Type.Integer({ minimum: 0, maximum: 6, description: `TON of the test numbers (source) and the service number (destination): 1 international, 0 unknown; ${byDefault(D.smpp.addressTon)}.` })),
+    addressNpi: Type.Optional(Type.Integer({ minimum: 0, maximum: 18, description: `NPI of both addresses (1 is E.164); ${byDefault(D.smpp.addressNpi)}.` })),
+    enquireLink: Type.Optional(Duration(`How often the bind is checked with enquire_link (${byDefault(D.smpp.enquireLink)}); one left unanswered a whole period drops and rebinds it.`)),
+    window: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: `Most submit_sm outstanding on the bind at once (awaiting submit_sm_resp); ${byDefault(D.smpp.window)}.` })),
+    rebindMax: Type.Optional(Duration(`Longest wait between rebind attempts after the bind is lost or refused, doubling from 1s (${byDefault(D.smpp.rebindMax)}).`)),
+  },
+  { additionalProperties: false, description: 'Required with transport smpp: the one transceiver bind per location shared by this channel\'s checks.' },
+);
+
+/** The smpp transport's slice of a step: one command texted to the service number and its reply. */
+const SmsStepSchema = Type.Object(
+  {
+    text: Type.String({ minLength: 1, maxLength: 160, description: 'Command text template sent from the test account\'s number, e.g. CXYE. GSM 7-bit when it fits, else UCS2.' }),
+    amount: Type.Optional(Type.Number({ minimum: 0, description: 'The amount the command moves, as written in `text`; checked against the check\'s maxAmount like a JSON amount.' })),
+    reply: Type.String({ minLength: 1, description: 'Regular expression the reply must match; named groups are the values `extract` may take, e.g. 余额为(?<balance>[0-9.]+)元.' }),
+  },
+  { additionalProperties: false },
+);
+
 const ChannelSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
     escalation: Type.Optional(
       Type.String({ minLength: 1, description: 'Whom on-call escalates to when an alert implicates this channel (team, phone, chat room); shown in the alert\'s `escalation` annotation and named by the runbooks.' }),
     ),
-    transport: Type.Union([Type.Literal('http')], { description: 'Prober used for this channel. Only http today.' }),
-    baseUrl: Type.String({ minLength: 1, description: 'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating.' }),
+    transport: Type.Union([Type.Literal('http'), Type.Literal('smpp')], { description: 'Prober used for this channel: http (a JSON API) or smpp (an SMS hall behind an SMSC; set `smpp`).' }),
+    baseUrl: Type.String({
+      minLength: 1,
+      description:
+        'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating. For an smpp channel, the SMSC as smpp://HOST:PORT; {{sandbox.smppUrl}} is the embedded sandbox SMSC.',
+    }),
+    smpp: Type.Optional(SmppChannelSchema),
     rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel.' })),
     capacityPerSecond: Type.Optional(
       Type.Number({
@@ -138,7 +176,7 @@ const StepSchema = Type.Object(
           'On the moneyMoving step: the channel de-duplicates it by an id built from {{run.id}} (e.g. an order id), so after a crash reconciliation may send it again to learn its outcome before compensating.',
       }),
     ),
-    request: Type.Object(
+    request: Type.Optional(Type.Object(
       {
         method: Type.Optional(Type.Union(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => Type.Literal(m)), { description: `HTTP method; ${byDefault(D.method)}.` })),
         url: Type.String({ minLength: 1, description: 'URL template, e.g. {{channel.baseUrl}}/balance.' }),
@@ -146,15 +184,18 @@ const StepSchema = Type.Object(
         json: Type.Optional(Type.Unknown({ description: 'JSON body; every string inside is a template.' })),
         body: Type.Optional(Type.String({ description: 'Raw body template (use json for JSON bodies).' })),
       },
-      { additionalProperties: false },
-    ),
+      { additionalProperties: false, description: 'The HTTP request of a step on an http channel.' },
+    )),
+    sms: Type.Optional(Type.Union([SmsStepSchema], { description: 'The text and expected reply of a step on an smpp channel (instead of request).' })),
     extract: Type.Optional(
-      Type.Record(Type.String(), Type.String(), { description: 'Variables taken from the JSON response: name → JSON path. Later steps use {{vars.name}}.' }),
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Variables for later steps ({{vars.name}}): name → JSON path of the response (http), or name → named group of `sms.reply` (smpp).',
+      }),
     ),
     assert: Type.Optional(
       Type.Object(
         {
-          status: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, description: `Accepted HTTP statuses; ${byDefault(D.stepStatus)}.` })),
+          status: Type.Optional(Type.Array(Type.Integer({ minimum: 100, maximum: 599 }), { minItems: 1, description: `Accepted HTTP statuses; ${byDefault(D.stepStatus)} (http only).` })),
           businessCode: Type.Optional(Type.Boolean({ description: 'Check the channel\'s business result code (default true when the channel defines one).' })),
           maxLatencyMs: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Fail the step when it takes longer than this.' })),
           json: Type.Optional(Type.Array(JsonAssertionSchema)),

@@ -6,6 +6,7 @@ import type { ConfigProblem } from './errors.js';
 import type { RawConfig, RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
 import type { Step } from './types.js';
+import { normalizeSmsStep, SANDBOX_SMPP_URL_PLACEHOLDER } from './transport-smpp.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
 
 /** Fields a template may read under each fixed root; `vars` is checked against earlier extractions. */
@@ -14,7 +15,7 @@ const TEMPLATE_FIELDS: Record<string, readonly string[]> = {
   transaction: ['id', 'tier'],
   account: ['msisdn', 'pin'],
   run: ['id', 'epochMs', 'month', 'prevMonth', 'checkId', 'location'],
-  sandbox: ['url'],
+  sandbox: ['url', 'smppUrl'],
 };
 
 /** Stand-in for {{sandbox.url}} while validating; the real one is known once the server listens. */
@@ -38,6 +39,24 @@ export function normalizeSteps(
     if (names.has(s.name)) problem(`${sw}.name`, `step name "${s.name}" is used twice`);
     names.add(s.name);
     const ctx = { sandbox, hasAccount, vars: extracted };
+    // A step's shape is its channel's transport's.
+    const transport = channel?.transport ?? 'http';
+    if (transport === 'smpp' || s.sms) {
+      if (transport !== 'smpp') problem(`${sw}.sms`, `channel "${channelId}" uses transport ${transport}: give request, not sms`);
+      if (s.request) problem(`${sw}.request`, `channel "${channelId}" uses transport smpp: give sms (text and reply), not request`);
+      if (!s.sms) {
+        if (!s.request) problem(sw, 'needs sms (text and reply)');
+        return placeholderStep(s.name);
+      }
+      renderForValidation(s.sms.text, ctx, `${sw}.sms.text`, problems, extracted);
+      const step = normalizeSmsStep(s, sw, channel, problems);
+      for (const name of Object.keys(s.extract ?? {})) extracted.add(name);
+      return step ?? placeholderStep(s.name);
+    }
+    if (!s.request) {
+      problem(sw, `needs request (channel "${channelId}" uses transport http)`);
+      return placeholderStep(s.name);
+    }
     const url = renderForValidation(s.request.url, ctx, `${sw}.request.url`, problems, extracted, channel?.baseUrl);
     if (url !== null) checkAbsoluteUrl(url, `${sw}.request.url`, problems);
     for (const [h, v] of Object.entries(s.request.headers ?? {})) renderForValidation(v, ctx, `${sw}.request.headers.${h}`, problems, extracted);
@@ -144,11 +163,16 @@ export function renderForValidation(
       out += renderSandboxOnly(channelBaseUrl);
       continue;
     }
-    out += part.root === 'sandbox' ? SANDBOX_URL_PLACEHOLDER : 'value';
+    out += part.root === 'sandbox' ? (field === 'smppUrl' ? SANDBOX_SMPP_URL_PLACEHOLDER : SANDBOX_URL_PLACEHOLDER) : 'value';
   }
   return ok ? out : null;
 }
 
 function renderSandboxOnly(template: string): string {
-  return template.replace(/\{\{\s*sandbox\.url\s*\}\}/g, SANDBOX_URL_PLACEHOLDER);
+  return template.replace(/\{\{\s*sandbox\.url\s*\}\}/g, SANDBOX_URL_PLACEHOLDER).replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, SANDBOX_SMPP_URL_PLACEHOLDER);
+}
+
+/** Stands in for a step whose problems are already reported: the config is refused anyway. */
+function placeholderStep(name: string): Step {
+  return { name, always: false, request: { method: 'GET', url: '', headers: {} }, extract: {}, assert: { status: [], businessCode: false, maxLatencyMs: null, json: [] } };
 }

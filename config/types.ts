@@ -25,7 +25,10 @@ export interface Backend {
 }
 
 export interface BusinessCodeRule {
+  /** JSON path of the code (http channels); '' on smpp channels. */
   path: string;
+  /** smpp channels: regex with a named group `code` finding the code in a failure reply; null on http. */
+  reply: string | null;
   success: readonly string[];
   /** Known failure codes → meaning; others are exported as `other`. */
   errors: Readonly<Record<string, string>>;
@@ -34,15 +37,30 @@ export interface BusinessCodeRule {
 export interface Channel {
   id: string;
   description: string;
-  transport: 'http';
-  /** Template; render with {{sandbox.url}} known. */
+  transport: 'http' | 'smpp';
+  /** Template; render with {{sandbox.url}} (and {{sandbox.smppUrl}}) known. */
   baseUrl: string;
+  /** The ESME bind of an smpp channel; null on http channels. */
+  smpp: SmppChannelSettings | null;
   rateLimitPerSecond: number | null;
   /** Provisioned transactions per second; null when not set (the report then shows no headroom). */
   capacityPerSecond: number | null;
   businessCode: BusinessCodeRule | null;
   /** Whom on-call escalates to when an alert implicates this channel; null when not configured. */
   escalation: string | null;
+}
+
+/** `channels.<id>.smpp` with defaults applied. */
+export interface SmppChannelSettings {
+  systemId: string;
+  password: SecretRef;
+  systemType: string;
+  serviceNumber: string;
+  addressTon: number;
+  addressNpi: number;
+  enquireLinkMs: number;
+  window: number;
+  rebindMaxMs: number;
 }
 
 export interface Transaction {
@@ -57,7 +75,8 @@ export interface Transaction {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface Step {
+/** A step of an http channel. */
+export interface HttpStep {
   name: string;
   always: boolean;
   request: {
@@ -74,6 +93,32 @@ export interface Step {
     maxLatencyMs: number | null;
     json: readonly JsonAssertion[];
   };
+}
+
+/** A step of an smpp channel: a command texted to the service number, and its reply. */
+export interface SmsStep {
+  name: string;
+  always: boolean;
+  sms: {
+    text: string;
+    /** The amount the text moves, when it moves one (the maxAmount cap reads it). */
+    amount: number | null;
+    /** Regex source the reply must match; its named groups feed `extract`. */
+    reply: string;
+  };
+  /** Variable name → named group of `sms.reply`. */
+  extract: Readonly<Record<string, string>>;
+  assert: {
+    businessCode: boolean;
+    maxLatencyMs: number | null;
+  };
+}
+
+/** A step: its shape is its channel's transport's (http request, or sms text). */
+export type Step = HttpStep | SmsStep;
+
+export function isSmsStep(step: Step): step is SmsStep {
+  return 'sms' in step;
 }
 
 export type Schedule =

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ADMIN_ONLY } from '../config/admin-routes.js';
 import { SandboxError } from './errors.js';
-import { FAULT_DEFAULTS, faultView, unusedFields, type FaultRequest } from './faults.js';
+import { FAULT_DEFAULTS, FAULT_MODES, faultView, unusedFields, type FaultRequest } from './faults.js';
 import { RequestInvalid } from './request-validation.js';
 import type { SandboxState } from './state.js';
 
@@ -19,7 +19,7 @@ export const FaultBody = Type.Object(
       { backend: Type.Optional(Name), channel: Type.Optional(Name), transaction: Type.Optional(Name) },
       { additionalProperties: false, description: '{backend} | {channel} | {channel, transaction}' },
     ),
-    mode: Type.Enum(['error', 'latency', 'hang', 'reset']),
+    mode: Type.Enum([...FAULT_MODES]),
     rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of matching requests hit, 0..1.' })),
     latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: FAULT_DEFAULTS.maxLatencyMs, description: 'Added delay of a latency fault (1 or more there); other modes ignore it.' })),
     durationSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: FAULT_DEFAULTS.maxDurationSeconds })),

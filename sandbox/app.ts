@@ -6,7 +6,7 @@ import { adminApi } from './admin-api.js';
 import { channelApi } from './channel-api.js';
 import { failure } from './envelope.js';
 import { RequestInvalid, typeboxValidatorCompiler } from './request-validation.js';
-import { createSandboxState } from './state.js';
+import { createSandboxState, type SandboxState } from './state.js';
 
 export interface SandboxOptions {
   /** Channels, transactions (with their backends) and backends; nothing else is read. */
@@ -17,12 +17,14 @@ export interface SandboxOptions {
   random?: () => number;
   /** Clock for fault and token expiry and bill months; default Date.now. */
   now?: () => number;
+  /** State shared with the sandbox SMSC (smsc.ts); made here when not given. */
+  state?: SandboxState;
 }
 
 export const SANDBOX_PREFIX = '/sandbox';
 
 export const sandboxPlugin: FastifyPluginAsync<SandboxOptions> = async (app, opts) => {
-  const state = createSandboxState({ config: opts.config, accounts: opts.accounts, random: opts.random, now: opts.now });
+  const state = opts.state ?? createSandboxState({ config: opts.config, accounts: opts.accounts, random: opts.random, now: opts.now });
 
   app.setValidatorCompiler(typeboxValidatorCompiler);
   // Probes and scripts often send a JSON content type with no body on POST/DELETE; that is "no body", not an error.

@@ -65,6 +65,12 @@ export async function applyFaultEffect(effect: FaultEffect, request: FastifyRequ
       return false;
     case 'latency':
       return true;
+    case 'throttle':
+    case 'bind_refused':
+    case 'no_reply':
+    case 'bad_reply':
+      // The SMSC's faults (smsc.ts): the channel's HTTP API, if it has one, is not the SMSC.
+      return true;
   }
 }
 

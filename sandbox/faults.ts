@@ -5,7 +5,12 @@ import type { Config } from '../config/index.js';
 import { backendFailureCode } from './envelope.js';
 import { SandboxError, type SandboxProblem } from './errors.js';
 
-export type FaultMode = 'error' | 'latency' | 'hang' | 'reset';
+export type FaultMode = 'error' | 'latency' | 'hang' | 'reset' | SmscFaultMode;
+
+/** Faults only an SMSC can show; they need a channel scope naming an smpp channel. */
+export const SMSC_FAULT_MODES = ['throttle', 'bind_refused', 'no_reply', 'bad_reply'] as const;
+export type SmscFaultMode = (typeof SMSC_FAULT_MODES)[number];
+export const FAULT_MODES: readonly FaultMode[] = ['error', 'latency', 'hang', 'reset', ...SMSC_FAULT_MODES];
 
 export type FaultScope = { backend: string } | { channel: string; transaction?: string };
 
@@ -171,6 +176,12 @@ export function checkFaultRequest(request: FaultRequest, config: Pick<Config, 'b
   if (channel !== undefined) known('channel', channel, config.channels);
   if (transaction !== undefined) known('transaction', transaction, config.transactions);
 
+  if ((SMSC_FAULT_MODES as readonly string[]).includes(request.mode)) {
+    const target = config.channels.find((c) => c.id === channel);
+    if (backend !== undefined || channel === undefined) problem('scope', `mode ${request.mode} is the SMSC's: scope it to an smpp channel`);
+    else if (target && target.transport !== 'smpp') problem('scope.channel', `mode ${request.mode} is the SMSC's and channel "${channel}" uses transport ${target.transport}`);
+    if (request.mode === 'bind_refused' && transaction !== undefined) problem('scope.transaction', 'a bind belongs to no transaction: bind_refused is scoped to the channel');
+  }
   // Per mode, only the fields the mode uses are held to its rules; the others were checked for
   // their shape by the schema and are then ignored (see unusedFields), never a reason to refuse.
   if (request.mode === 'latency') {
@@ -187,6 +198,10 @@ const FIELDS_OF_MODE: Record<FaultMode, ReadonlyArray<'latencyMs' | 'httpStatus'
   latency: ['latencyMs'],
   hang: [],
   reset: [],
+  throttle: [],
+  bind_refused: [],
+  no_reply: [],
+  bad_reply: [],
 };
 
 /** Fields given that the request's mode does not use: accepted, ignored, and named in the answer. */

@@ -77,6 +77,8 @@ export interface RunnerDeps {
   rateLimiters: ReadonlyMap<string, ChannelRateLimiter>;
   /** Base URL of the embedded sandbox (`http://host:port/sandbox`), when there is one. */
   sandboxUrl: string | null;
+  /** The embedded sandbox SMSC (`smpp://host:port`), when there is one. */
+  sandboxSmppUrl?: string | null;
   location: string;
   /** Required for money-moving checks: without it they are refused, nothing sent. */
   journal?: RunJournal;
@@ -111,7 +113,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
   const newRunId = deps.newRunId ?? (() => randomUUID().replace(/-/g, ''));
   const channels = new Map<string, RenderedChannel>();
   for (const channel of deps.config.channels) {
-    const renderedBaseUrl = channel.baseUrl.replace(/\{\{\s*sandbox\.url\s*\}\}/g, deps.sandboxUrl ?? '');
+    const renderedBaseUrl = channel.baseUrl.replace(/\{\{\s*sandbox\.url\s*\}\}/g, deps.sandboxUrl ?? '').replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, deps.sandboxSmppUrl ?? '');
     channels.set(channel.id, { ...channel, renderedBaseUrl });
   }
   const transactions = new Map<string, Transaction>(deps.config.transactions.map((t) => [t.id, t]));
@@ -128,7 +130,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       transaction: { id: transaction.id, tier: transaction.tier },
       account: lease ? { msisdn: lease.account.msisdn, pin: lease.account.pin } : null,
       run,
-      sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl } : null,
+      sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl, ...(deps.sandboxSmppUrl ? { smppUrl: deps.sandboxSmppUrl } : {}) } : null,
       vars: {},
     };
   };

@@ -7,7 +7,8 @@ export interface TemplateContext {
   transaction: { id: string; tier: string };
   account: { msisdn: string; pin: string } | null;
   run: { id: string; epochMs: string; month: string; prevMonth: string; checkId: string; location: string };
-  sandbox: { url: string } | null;
+  /** `smppUrl` is set when the embedded sandbox SMSC listens. */
+  sandbox: { url: string; smppUrl?: string } | null;
   vars: Record<string, string>;
 }
 

@@ -2,7 +2,7 @@
 // JSON assertions, latency, then extraction by JSON path. The first problem found is the step's
 // failure, with its reason from the closed set.
 import { compileJsonPath, readJsonPath, type JsonPathSegment } from '../../config/json-path.js';
-import type { BusinessCodeRule, Step } from '../../config/index.js';
+import type { BusinessCodeRule, HttpStep } from '../../config/index.js';
 import { checkJsonAssertion, latencyProblem, parseJsonBody, type StepVerdict } from '../assertions.js';
 
 export interface HttpStepResponse {
@@ -25,7 +25,7 @@ function pathOf(p: string): JsonPathSegment[] {
   return segments;
 }
 
-export function judgeHttpStep(step: Step, response: HttpStepResponse, businessRule: BusinessCodeRule | null): StepVerdict {
+export function judgeHttpStep(step: HttpStep, response: HttpStepResponse, businessRule: BusinessCodeRule | null): StepVerdict {
   const json = 'json' in response ? response.json : parseJsonBody(response.body);
   const durationMs = response.totalMs ?? response.durationMs ?? 0;
   let businessCode: string | null = null;

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Step } from '../../config/index.js';
+import { isSmsStep, type HttpStep, type Step } from '../../config/index.js';
 import { classifyNetworkError } from '../classify.js';
 import type { FailureReason } from '../result.js';
 import { judgeHttpStep } from './http-judge.js';
@@ -52,7 +52,7 @@ export function classifyHttpError(err: unknown, deadlinePassed: boolean): { reas
 }
 
 /** Renders an HTTP step's request; throws MissingValueError like any template. */
-export function renderHttpRequest(step: Step, render: StepRenderer): HttpRequest {
+export function renderHttpRequest(step: HttpStep, render: StepRenderer): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(step.request.headers)) headers[k.toLowerCase()] = render.text(v);
   let body: string | undefined;
@@ -71,6 +71,8 @@ export function httpProber(target?: ProbeTarget): HttpSession {
   let tls: HttpsAgent | null = null;
   const session: HttpSession = {
     prepare(step: Step, render: StepRenderer): PreparedStep {
+      // The config refuses a step of another transport on an http channel; this is a bug guard.
+      if (isSmsStep(step)) throw new Error(`step "${step.name}" is an sms step; the http prober cannot send it`);
       const request = renderHttpRequest(step, render);
       return {
         outbound: { url: request.url, body: request.body },

@@ -1,6 +1,28 @@
 // The only place that lists transports. A channel's `transport` names one of these.
 import { httpProber } from './http.js';
+import { createSmppProber, type SmppProberDeps } from './smpp.js';
 import type { Prober } from './types.js';
 
-export const PROBERS: Readonly<Record<string, Prober>> = Object.freeze({ http: httpProber });
+export type ProberDeps = SmppProberDeps;
+
+export interface ProberSet {
+  probers: Readonly<Record<string, Prober>>;
+  /** The SMPP binds' states now (the bind-state gauge reads them). */
+  bindStates(): ReturnType<ReturnType<typeof createSmppProber>['states']>;
+  /** Ends what outlives a run (the SMPP binds). */
+  close(): Promise<void>;
+}
+
+/** Every transport, with what a process gives them (secrets, logger, the bind-state callback). */
+export function createProbers(deps: ProberDeps = {}): ProberSet {
+  const smpp = createSmppProber(deps);
+  return {
+    probers: Object.freeze({ http: httpProber, smpp: smpp.prober }),
+    bindStates: () => smpp.states(),
+    close: () => smpp.close(),
+  };
+}
+
+/** The transports with nothing from the process: HTTP works; an smpp channel finds no bind password. */
+export const PROBERS: Readonly<Record<string, Prober>> = createProbers().probers;
 export type { OutboundView, PreparedStep, Prober, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';

@@ -61,6 +61,11 @@ const DOCUMENTED: Record<string, (d: Defaults) => unknown> = {
   'report.attempts': (d) => d.report.attempts,
   'report.retryBackoff': (d) => d.report.retryBackoff,
   'report.timeout': (d) => d.report.timeout,
+  'channels.<id>.smpp.addressTon': (d) => d.smpp.addressTon,
+  'channels.<id>.smpp.addressNpi': (d) => d.smpp.addressNpi,
+  'channels.<id>.smpp.enquireLink': (d) => d.smpp.enquireLink,
+  'channels.<id>.smpp.window': (d) => d.smpp.window,
+  'channels.<id>.smpp.rebindMax': (d) => d.smpp.rebindMax,
 };
 
 /** Defaults that are derived from other fields, not values of CONFIG_DEFAULTS. */
