@@ -60,6 +60,8 @@ export async function startSandboxSmsc(opts: SmscOptions, host = '127.0.0.1', po
 
   const server: Server = smpp.createServer({}, (session: Session) => {
     let channel: string | null = null;
+    // A submit_sm_resp and the reply deliver_sm leave back to back: no Nagle delay between them.
+    session.socket.setNoDelay(true);
     session.on('error', (err: Error) => log?.debug({ err }, 'sandbox SMSC session error'));
     const bind = (pdu: PDU) => {
       const account = opts.accounts.find((a) => a.systemId === pdu.system_id);

@@ -5,17 +5,23 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Check, type Config } from '../../config/index.js';
 import { buildSandboxApp } from '../../sandbox/app.js';
+import { startSandboxSmsc } from '../../sandbox/smsc.js';
+import { createSandboxState } from '../../sandbox/state.js';
 import { TestAccountPool } from '../../synthetic/accounts.js';
 import type { CircuitBreakers } from '../../synthetic/breaker.js';
-import { PROBERS } from '../../synthetic/probers/index.js';
+import { createProbers } from '../../synthetic/probers/index.js';
 import { createRunner, type RunJournal } from '../../synthetic/runner.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 export const PIN = 'unit-test-pin';
+/** The sms channel's bind password at the fixture's SMSC. */
+export const SMSC_PASSWORD = 'smsc-pw1';
 export const SHIPPED = readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8');
 
 export interface SandboxFixture {
   base: string;
+  /** The fixture's sandbox SMSC, smpp://127.0.0.1:port, in front of the same state. */
+  smppUrl: string;
   config: Config;
   check(id: string): Check;
   pools(): Map<string, TestAccountPool>;
@@ -30,9 +36,9 @@ export interface SandboxFixture {
   close(): Promise<void>;
 }
 
-/** The shipped config's text with its channels at `base` (no embedded sandbox) and `edit` applied. */
-export function configTextFor(base: string, edit: (text: string) => string = (t) => t): string {
-  return edit(SHIPPED.replace(/\{\{sandbox\.url\}\}/g, base).replace('sandbox: true', 'sandbox: false'));
+/** The shipped config's text with its channels at `base` and `smppUrl` (no embedded sandbox) and `edit` applied. */
+export function configTextFor(base: string, edit: (text: string) => string = (t) => t, smppUrl = 'smpp://127.0.0.1:2775'): string {
+  return edit(SHIPPED.replace(/\{\{sandbox\.url\}\}/g, base).replace(/\{\{sandbox\.smppUrl\}\}/g, smppUrl).replace('sandbox: true', 'sandbox: false'));
 }
 
 export async function startSandboxFixture(edit?: (text: string) => string): Promise<SandboxFixture> {
@@ -40,11 +46,15 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
   const accounts = Object.values(shipped.accounts)
     .flat()
     .map((a) => ({ msisdn: a.msisdn, pin: PIN }));
-  const app: FastifyInstance = buildSandboxApp({ config: shipped, accounts });
+  // One state behind the HTTP channels and the SMSC, as `run` and `sandbox` have it.
+  const state = createSandboxState({ config: shipped, accounts });
+  const app: FastifyInstance = buildSandboxApp({ config: shipped, accounts, state });
   await app.listen({ host: '127.0.0.1', port: 0 });
+  const smsc = await startSandboxSmsc({ state, config: shipped, accounts: [{ channel: 'sms', systemId: 'chprobe', password: SMSC_PASSWORD }] });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/sandbox`;
-  const config = parseConfig(configTextFor(base, edit), path.join(REPO_ROOT, 'channel-health.yaml'));
+  const config = parseConfig(configTextFor(base, edit, smsc.url), path.join(REPO_ROOT, 'channel-health.yaml'));
+  const probers = createProbers({ readSecret: () => SMSC_PASSWORD });
   const pools = () => new Map(Object.entries(config.accounts).map(([name, list]) => [name, new TestAccountPool(name, list.map((a) => ({ msisdn: a.msisdn, pin: PIN })))]));
   const call = async (method: string, url: string, body?: unknown, token?: string) => {
     const res = await fetch(`${base}${url}`, {
@@ -57,6 +67,7 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
   const snapshot = async () => (await (await fetch(`${base}/accounts`)).json()) as Array<{ msisdn: string; balance: number; planId: string; addons: string[]; contactEmail: string }>;
   return {
     base,
+    smppUrl: smsc.url,
     config,
     check: (id) => {
       const c = config.checks.find((x) => x.id === id);
@@ -67,7 +78,7 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
     runner: (journal, extra = {}) =>
       createRunner({
         config: extra.config ?? config,
-        probers: PROBERS,
+        probers: probers.probers,
         accountPools: extra.pools ?? pools(),
         rateLimiters: new Map(),
         sandboxUrl: null,
@@ -93,6 +104,10 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
     clearFaults: async () => {
       await fetch(`${base}/faults`, { method: 'DELETE' });
     },
-    close: () => app.close(),
+    close: async () => {
+      await probers.close();
+      await smsc.close();
+      await app.close();
+    },
   };
 }
