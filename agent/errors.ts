@@ -1,6 +1,6 @@
 // Errors the agent raises, declared once (contract/error-codes.ts). A push that fails is not an
 // error: it is retried, counted and logged; these are for what stops the agent from starting.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const AgentErrorCodes = declareErrors(
   {
@@ -21,10 +21,4 @@ export const AgentErrorCodes = declareErrors(
 
 export type AgentErrorCode = CodeOf<typeof AgentErrorCodes>;
 
-export class AgentError extends ChannelHealthError {
-  declare readonly code: AgentErrorCode;
-  constructor(code: AgentErrorCode, message: string) {
-    super(AgentErrorCodes, code, message);
-    this.name = 'AgentError';
-  }
-}
+export class AgentError extends errorClass(AgentErrorCodes, 'AgentError') {}

@@ -1,6 +1,6 @@
 // Errors raised by bench/: the harness could not measure. Declared once (contract/error-codes.ts).
 // A figure that misses its goal is never an error; it is printed and recorded as measured.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const BenchErrorCodes = declareErrors(
   {
@@ -18,10 +18,4 @@ export const BenchErrorCodes = declareErrors(
 
 export type BenchErrorCode = CodeOf<typeof BenchErrorCodes>;
 
-export class BenchError extends ChannelHealthError {
-  declare readonly code: BenchErrorCode;
-  constructor(code: BenchErrorCode, message: string) {
-    super(BenchErrorCodes, code, message);
-    this.name = 'BenchError';
-  }
-}
+export class BenchError extends errorClass(BenchErrorCodes, 'BenchError') {}

@@ -1,7 +1,7 @@
 // Errors the collector answers with, declared once (contract/error-codes.ts): a stable code, the
 // HTTP status, and what it means; every answer is `{error: {code, message}}` with the message
 // naming where and why. CH_CHECK_NOT_FOUND and CH_CHECK_BUSY are the scheduler's (synthetic/errors.ts).
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const CollectorErrorCodes = declareErrors(
   {
@@ -67,10 +67,4 @@ export const CollectorErrorCodes = declareErrors(
 
 export type CollectorErrorCode = CodeOf<typeof CollectorErrorCodes>;
 
-export class CollectorError extends ChannelHealthError {
-  declare readonly code: CollectorErrorCode;
-  constructor(code: CollectorErrorCode, message: string) {
-    super(CollectorErrorCodes, code, message);
-    this.name = 'CollectorError';
-  }
-}
+export class CollectorError extends errorClass(CollectorErrorCodes, 'CollectorError') {}

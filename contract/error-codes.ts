@@ -61,6 +61,20 @@ export class ChannelHealthError extends Error {
   }
 }
 
+/**
+ * The error class of a section whose errors are a code and a message (most are):
+ * `export class AgentError extends errorClass(AgentErrorCodes, 'AgentError') {}`.
+ */
+export function errorClass<Code extends string>(section: ErrorSection<Code>, name: string) {
+  return class extends ChannelHealthError {
+    declare readonly code: Code;
+    constructor(code: Code, message: string, options?: ErrorOptions) {
+      super(section, code, message, options);
+      this.name = name;
+    }
+  };
+}
+
 /** Every code of every section; throws when one is declared twice. */
 export function allCodes(sections: readonly ErrorSection[]): Map<string, ErrorDeclaration & { section: ErrorSection }> {
   const out = new Map<string, ErrorDeclaration & { section: ErrorSection }>();

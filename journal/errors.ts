@@ -1,6 +1,6 @@
 // Errors the probe journal raises, declared once (contract/error-codes.ts) with the HTTP status the
 // journal API answers with and the exit code of a process that cannot open it.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const JournalErrorCodes = declareErrors(
   {
@@ -23,10 +23,4 @@ export const JournalErrorCodes = declareErrors(
 
 export type JournalErrorCode = CodeOf<typeof JournalErrorCodes>;
 
-export class JournalError extends ChannelHealthError {
-  declare readonly code: JournalErrorCode;
-  constructor(code: JournalErrorCode, message: string) {
-    super(JournalErrorCodes, code, message);
-    this.name = 'JournalError';
-  }
-}
+export class JournalError extends errorClass(JournalErrorCodes, 'JournalError') {}

@@ -1,6 +1,6 @@
 // Every error the report raises, declared once (contract/error-codes.ts) with the exit code the
 // CLI gives it: bad input exits 2 (nothing was asked of Prometheus), a failed run 1.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const ReportErrorCodes = declareErrors(
   {
@@ -33,11 +33,4 @@ export const ReportErrorCodes = declareErrors(
 
 export type ReportErrorCode = CodeOf<typeof ReportErrorCodes>;
 
-export class ReportError extends ChannelHealthError {
-  declare readonly code: ReportErrorCode;
-
-  constructor(code: ReportErrorCode, message: string) {
-    super(ReportErrorCodes, code, message);
-    this.name = 'ReportError';
-  }
-}
+export class ReportError extends errorClass(ReportErrorCodes, 'ReportError') {}

@@ -1,6 +1,6 @@
 // Errors of the status page and the demo, declared once (contract/error-codes.ts) with the HTTP
 // status or exit code; docs/errors.md is generated from these declarations.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const StatusErrors = declareErrors(
   { title: 'Status page and demo', file: 'status/errors.ts', intro: 'See [status.md](status.md).' },
@@ -16,10 +16,4 @@ export const StatusErrors = declareErrors(
 
 export type StatusErrorCode = CodeOf<typeof StatusErrors>;
 
-export class StatusError extends ChannelHealthError {
-  declare readonly code: StatusErrorCode;
-  constructor(code: StatusErrorCode, message: string) {
-    super(StatusErrors, code, message);
-    this.name = 'StatusError';
-  }
-}
+export class StatusError extends errorClass(StatusErrors, 'StatusError') {}

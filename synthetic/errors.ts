@@ -1,7 +1,7 @@
 // Errors raised by synthetic/, declared once (contract/error-codes.ts). Expected probe failures are
 // results, not errors; these are for callers asking for something that cannot be done. The
 // collector answers CH_CHECK_NOT_FOUND and CH_CHECK_BUSY with the statuses declared here.
-import { ChannelHealthError, declareErrors, type CodeOf } from '../contract/error-codes.js';
+import { declareErrors, errorClass, type CodeOf } from '../contract/error-codes.js';
 
 export const SyntheticErrorCodes = declareErrors(
   {
@@ -19,10 +19,4 @@ export const SyntheticErrorCodes = declareErrors(
 
 export type SyntheticErrorCode = CodeOf<typeof SyntheticErrorCodes>;
 
-export class SyntheticError extends ChannelHealthError {
-  declare readonly code: SyntheticErrorCode;
-  constructor(code: SyntheticErrorCode, message: string) {
-    super(SyntheticErrorCodes, code, message);
-    this.name = 'SyntheticError';
-  }
-}
+export class SyntheticError extends errorClass(SyntheticErrorCodes, 'SyntheticError') {}
