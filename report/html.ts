@@ -20,10 +20,12 @@ section { margin: 26px 0; }
 table { border-collapse: collapse; width: 100%; font-size: 12.5px; margin: 4px 0 10px; }
 th, td { border-bottom: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
 th.text, td.text { text-align: left; }
+th { white-space: normal; vertical-align: bottom; }
+table.wide { font-size: 11.5px; } table.wide th, table.wide td { padding: 3px 4px; }
 th { background: #f0f0f0; }
 tr.missed td { background: #fdecea; } tr.missed td.verdict { color: #b00020; font-weight: 600; }
 tr.met td.verdict { color: #007a4d; } tr.total td { font-weight: 600; }
-td.verdict.v-missed { color: #b00020; font-weight: 600; } td.verdict.v-met { color: #007a4d; font-weight: 400; }
+tr td.verdict.v-missed { color: #b00020; font-weight: 600; } tr td.verdict.v-met { color: #007a4d; font-weight: 400; }
 td.wrap { white-space: normal; min-width: 260px; }
 .method { color: #555; font-size: 12.5px; }
 @page { size: A4 landscape; margin: 12mm; }
@@ -86,7 +88,8 @@ function table(t: Table): string {
       return `<tr${rowClass ? ` class="${escapeXml(rowClass)}"` : ''}>${tds}</tr>`;
     })
     .join('\n');
-  return `<table><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+  // The side-by-side success tables have 15 columns: smaller type keeps them within the page.
+  return `<table${t.head.length > 10 ? ' class="wide"' : ''}><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 const para = (text: string, cls = 'method') => `<p class="${cls}">${escapeXml(text)}</p>`;
