@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { synthesisePrompt } from '../../sandbox/ivr-prompts.js';
 import { PromptMatcher, valueOf } from '../../synthetic/probers/sip/prompt-match.js';
-import { SipCall } from '../../synthetic/probers/sip/user-agent.js';
+import { SipCall, type CallSetup, type SipCallOptions } from '../../synthetic/probers/sip/user-agent.js';
 import { REPO_ROOT, waitFor } from '../support/processes.js';
 import { rtpPcap } from '../support/rtp-pcap.js';
 
@@ -25,6 +25,36 @@ async function freeUdpPort(): Promise<number> {
   const { port } = s.address();
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+function startSipp(scenario: string, sipPort: number, mediaPort: number, cwd: string) {
+  const sipp = spawn('sipp', ['-sf', path.join(REPO_ROOT, 'test/fixtures/sipp', scenario), '-i', '127.0.0.1', '-p', String(sipPort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-m', '1', '-timeout', '30s', '-timeout_error'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  sipp.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  sipp.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => sipp.on('exit', (code) => resolve(code)));
+  return {
+    output: () => output,
+    /** SIPp's exit status: 0 when its one call completed the scenario without an unexpected message. */
+    exitCode: () => Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]),
+    stop: () => {
+      if (sipp.exitCode === null) sipp.kill('SIGTERM');
+    },
+  };
+}
+
+/** Dials until SIPp listens (before that our INVITE meets an ICMP refusal). */
+async function dialSipp(sipPort: number, extra: Partial<SipCallOptions>, output: () => string): Promise<{ call: SipCall; setup: CallSetup }> {
+  return waitFor(async () => {
+    const call = new SipCall({ server: { host: '127.0.0.1', port: sipPort }, requestUri: `sip:10086@127.0.0.1:${sipPort}`, from: 'sip:probe@channel-health.invalid', localAddress: '127.0.0.1', ...extra });
+    const setup = await call.dial(AbortSignal.timeout(5000));
+    if (!setup.ok && setup.kind === 'unreachable') {
+      await call.hangup();
+      return undefined;
+    }
+    if (!setup.ok && setup.kind !== 'rejected') throw new Error(`call failed: ${JSON.stringify(setup)}\n${output()}`);
+    return { call, setup };
+  }, 10_000, 'SIPp to answer', 100);
 }
 
 const TEXTS: Record<string, string> = { balance: '您的话费余额为', bill: '您本月账单金额为', yuan: '元', point: '.', ...Object.fromEntries([...'0123456789'].map((d) => [`d${d}`, d])) };
@@ -45,21 +75,11 @@ describe('SIPp as referee', () => {
 
     const sipPort = await freeUdpPort();
     const mediaPort = await freeUdpPort();
-    const sipp = spawn('sipp', ['-sf', path.join(REPO_ROOT, 'test/fixtures/sipp/uas-play-prompt.xml'), '-i', '127.0.0.1', '-p', String(sipPort), '-mi', '127.0.0.1', '-mp', String(mediaPort), '-m', '1', '-timeout', '30s', '-timeout_error'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    sipp.stdout.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-    sipp.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-    const exited = new Promise<number | null>((resolve) => sipp.on('exit', (code) => resolve(code)));
+    const sipp = startSipp('uas-play-prompt.xml', sipPort, mediaPort, dir);
     try {
-      // SIPp is ready when it stops refusing: until then our INVITE meets an ICMP refusal.
-      const call = await waitFor(async () => {
-        const attempt = new SipCall({ server: { host: '127.0.0.1', port: sipPort }, requestUri: `sip:10086@127.0.0.1:${sipPort}`, from: 'sip:probe@channel-health.invalid', localAddress: '127.0.0.1' });
-        const setup = await attempt.dial(AbortSignal.timeout(5000));
-        if (setup.ok) return attempt;
-        await attempt.hangup();
-        if (setup.kind !== 'unreachable') throw new Error(`call failed: ${JSON.stringify(setup)}\n${output}`);
-        return undefined;
-      }, 10_000, 'SIPp to answer', 100);
+      const { call, setup } = await dialSipp(sipPort, {}, sipp.output);
+      expect(setup).toMatchObject({ ok: true, media: { codec: 0, telephoneEvent: 101 } });
+      expect(setup.timings.provisional).toEqual([180]);
       await waitFor(() => (call.audio.received >= packets * 0.97 ? true : undefined), 15_000, `the prompt's ${packets} packets (got ${call.audio.received})`, 100);
       const heard = call.audio.samples();
       const matcher = new PromptMatcher(Object.entries(prompts).map(([id, samples]) => ({ id, samples })));
@@ -70,9 +90,34 @@ describe('SIPp as referee', () => {
       expect(valueOf(digits.filter((h) => h.kind === 'prompt'), SYMBOLS)).toBe('12.34');
       const { byeStatus } = await call.hangup();
       expect(byeStatus).toBe(200);
-      expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))])).toBe(0);
+      expect(await sipp.exitCode()).toBe(0);
     } finally {
-      if (sipp.exitCode === null) sipp.kill('SIGTERM');
+      sipp.stop();
     }
   });
+
+  for (const [password, outcome] of [['trunk-secret', 'answered'], ['not-the-secret', 'refused 403']] as const) {
+    it(`SIPp's verifyauth checks our digest answer to its 401: the right password is ${outcome}`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'ch-sipp-'));
+      dirs.push(dir);
+      const sipPort = await freeUdpPort();
+      const sipp = startSipp('uas-digest.xml', sipPort, await freeUdpPort(), dir);
+      try {
+        const reads: string[] = [];
+        const readSecret = (ref: { env: string } | { file: string }) => (reads.push('env' in ref ? ref.env : ref.file), password);
+        const { call, setup } = await dialSipp(sipPort, { credentials: { username: 'probe7', password: { env: 'IVR_TRUNK_PASSWORD' } }, readSecret }, sipp.output);
+        expect(reads).toEqual(['IVR_TRUNK_PASSWORD']);
+        if (password === 'trunk-secret') {
+          expect(setup).toMatchObject({ ok: true, media: { codec: 8 } });
+          expect((await call.hangup()).byeStatus).toBe(200);
+        } else {
+          expect(setup).toMatchObject({ ok: false, kind: 'rejected', status: 403 });
+          await call.hangup();
+        }
+        expect(await sipp.exitCode()).toBe(0);
+      } finally {
+        sipp.stop();
+      }
+    });
+  }
 });
