@@ -53,7 +53,7 @@ table{border-collapse:collapse;width:100%}
 #details dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem .8rem;margin:0;font-size:.9rem}
 #details dt{font-weight:600}
 #details dd{margin:0;overflow-wrap:anywhere}
-.obj td,.obj th{text-align:left;padding:.2rem .4rem;border-top:1px solid #e3e5e8;font-size:.88rem}
+.obj td,.obj th{text-align:left;padding:.2rem .4rem;border-top:1px solid #e3e5e8;font-size:.88rem;overflow-wrap:anywhere}
 .sr{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 @media (max-width:900px){main{grid-template-columns:minmax(0,1fr)}}
 @media (max-width:560px){html{font-size:14px}header{padding:.6rem .5rem}main{padding:.4rem;gap:.5rem}main>section{padding:.5rem .4rem}.cell{min-height:2.6rem;padding:.2rem;font-size:.72rem;border-width:2px}.cell .state,.cell .ago{white-space:normal}.cell .ago{font-size:.66rem}#grid th{font-size:.68rem;white-space:normal;overflow-wrap:anywhere;padding:.2rem .1rem}#grid thead th:first-child{width:4.6rem}#grid td{padding:.1rem}.st-hard_down{border-width:3px}}
