@@ -90,7 +90,7 @@ describe('generated rules and Alertmanager config pass Prometheus tooling', () =
     expect(filled).not.toContain('${');
     await writeFile(path.join(dir, 'alertmanager.yml'), filled);
     const r = run('amtool', ['check-config', path.join(dir, 'alertmanager.yml')]);
-    expect(r.output).toMatch(/SUCCESS[\s\S]*2 inhibit rules[\s\S]*4 receivers/);
+    expect(r.output).toMatch(/SUCCESS[\s\S]*3 inhibit rules[\s\S]*4 receivers/);
     expect(r.status).toBe(0);
   });
 
