@@ -7,7 +7,8 @@ import { secretReader, type Config, type SecretReader } from '../config/index.js
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
 import { TestAccountPool } from '../synthetic/accounts.js';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { observeSmppBinds } from '../collector/metrics.js';
 import { createProbers } from '../synthetic/probers/index.js';
 import { ChannelRateLimiter } from '../synthetic/rate-limit.js';
 import type { ProbeResult } from '../synthetic/result.js';
@@ -24,9 +25,6 @@ export interface ProbeSetup {
   /** Each smpp channel's bind credentials, password resolved: what an embedded sandbox SMSC must know. */
   smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
 }
-
-/** The SMPP bind-state gauge (docs/metrics.md): 1 while the channel's bind at the location is up. */
-export const SMPP_BIND_METRIC = 'channel_health_smpp_bind_up';
 
 /**
  * Reads every test-account secret now: a missing one stops the start, not the 3 a.m. probe.
@@ -80,18 +78,8 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
   for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
   const probers = createProbers({ readSecret: setup.readSecret, log });
   if (options.registry && config.channels.some((c) => c.transport === 'smpp')) {
-    const smppChannels = config.channels.filter((c) => c.transport === 'smpp');
-    new Gauge({
-      name: SMPP_BIND_METRIC,
-      help: 'SMPP transceiver bind of an smpp channel at this location: 1 bound, 0 down or binding.',
-      labelNames: ['channel', 'location'],
-      registers: [options.registry],
-      collect() {
-        const states = new Map(probers.bindStates().map((b) => [b.channel, b.state]));
-        // Every smpp channel has a series from the first scrape: a bind never attempted is down.
-        for (const c of smppChannels) this.set({ channel: c.id, location: config.service.location }, states.get(c.id) === 'bound' ? 1 : 0);
-      },
-    });
+    const smppChannels = config.channels.filter((c) => c.transport === 'smpp').map((c) => c.id);
+    observeSmppBinds(options.registry, smppChannels, config.service.location, () => new Set(probers.bindStates().filter((b) => b.state === 'bound').map((b) => b.channel)));
   }
   const runner = createRunner({
     config,

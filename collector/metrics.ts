@@ -98,6 +98,17 @@ export function observeBreakers(registry: Registry, source: () => Iterable<Break
   });
 }
 
+/**
+ * The SMPP bind gauge of a probing process: 1 while the channel's bind at `location` is up. Every
+ * smpp channel has a series from the first scrape: a bind never attempted is down.
+ */
+export function observeSmppBinds(registry: Registry, channels: readonly string[], location: string, bound: () => ReadonlySet<string>): void {
+  gauge(METRICS.smppBindUp, registry, function () {
+    const up = bound();
+    for (const channel of channels) this.set({ channel, location }, up.has(channel) ? 1 : 0);
+  });
+}
+
 export function createMetrics(registry: Registry, config: Config, options: MetricsOptions): ChannelHealthMetrics {
   const buckets = durationBuckets(config);
   const probeRuns = counter(METRICS.probeRuns, registry);

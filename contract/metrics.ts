@@ -76,6 +76,13 @@ export const METRICS = Object.freeze({
     ['window', 'channel', 'backend'],
     'Maintenance window state: 1 while the window is on, 0 otherwise; one series per window and each channel or backend in its scope.',
   ),
+  // ---- transports (processes that probe) ----
+  smppBindUp: spec(
+    'smpp_bind_up',
+    'gauge',
+    ['channel', 'location'],
+    'SMPP transceiver bind of an smpp channel at this location: 1 bound, 0 down or binding.',
+  ),
   // ---- ingest (collector and run) ----
   eventDuration: spec(
     'transaction_duration_seconds',
