@@ -162,6 +162,17 @@ describe('SipCall', () => {
     expect(methods(uas.requests)).not.toContain('CANCEL');
   });
 
+  it('a deadline already past sends nothing and ends at once', async () => {
+    uas = await startUas(() => undefined);
+    const call = callTo(uas.port);
+    const setup = await call.dial(AbortSignal.abort());
+    expect(setup).toMatchObject({ ok: false, kind: 'timeout' });
+    const started = Date.now();
+    await call.hangup();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(uas.requests).toEqual([]);
+  });
+
   it('an answer crossing the CANCEL is ACKed and ended with BYE', async () => {
     const invites: Array<(s: number, reason: string, extra?: Array<[string, string]>, body?: string) => void> = [];
     uas = await startUas(

@@ -336,7 +336,9 @@ export class SipCall {
   /** The deadline came first: CANCEL once the far end has answered provisionally (§9.1). */
   private abandon(): Promise<CallSetup> {
     const setup: CallSetup = { ok: false, kind: 'timeout', status: null, detail: this.timings.provisional.length > 0 ? `no answer by the deadline (last provisional ${this.timings.provisional.at(-1)})` : 'no response by the deadline', timings: this.timings };
-    if (this.phase === 'inviting') {
+    if (this.phase === 'inviting' && this.invite === null) {
+      this.phase = 'ended'; // nothing was sent: there is nothing to cancel
+    } else if (this.phase === 'inviting') {
       this.phase = 'abandoning';
       this.stopRetransmit();
       if (this.gotProvisional) this.sendCancel();
