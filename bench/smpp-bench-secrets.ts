@@ -1,0 +1,3 @@
+// The made-up credentials the SMS-cost bench's sandbox and prober share (loopback only).
+export const BENCH_PIN = 'bench-pin';
+export const BENCH_SMSC_PASSWORD = 'bench-pw';
