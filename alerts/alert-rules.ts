@@ -256,7 +256,8 @@ export function generateAlertRules(config: Config): RuleGroup<AlertingRule>[] {
       expr: [`count by (transaction, tier) (
 ${dropCondition(config, t)}
 )`, `== on (transaction, tier) ${judged}`, `and on (transaction, tier) ${judged} >= 2`].join('\n'),
-      labels: { severity: 'page', channel: 'all' },
+      // tier keeps one rule per page tier distinct (promtool refuses duplicate rules).
+      labels: { severity: 'page', channel: 'all', tier: tier.id },
       annotations: {
         summary: `Real {{ $labels.transaction }} transactions dropped on every channel`,
         description:

@@ -48,7 +48,7 @@ describe('generated rules and Alertmanager config pass Prometheus tooling', () =
       mixed: {
         checks: [
           { channels: ['web'], transactions: '*', interval: '10s', timeout: '5s' },
-          { channels: ['app', 'sms'], transactions: ['topup', 'other_query'], cron: '15 */2 * * * *' },
+          { channels: ['app', 'ivr'], transactions: ['topup', 'other_query'], cron: '15 */2 * * * *' },
           { channel: 'kiosk', transaction: 'balance_query', interval: '1m' },
         ],
         alerting: { evidenceWindows: ['5m', '2h', '1d'], sloWindow: '28d', pageTiers: ['core', 'noncore'], hardDownConsecutive: 5 },
