@@ -25,7 +25,7 @@ interface Proc {
 }
 
 function launch(args: string[]): Proc {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, CH_SANDBOX_PIN: PIN, CH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, CH_SANDBOX_PIN: PIN, CH_SMSC_PASSWORD: 'kill-pw1', CH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -66,7 +66,8 @@ describe('SIGKILL during top-ups', () => {
     const shipped = await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8');
     const text = shipped
       .replace(/\{\{sandbox\.url\}\}/g, sandboxUrl)
-      // The SMS hall's top-up has its own kill test (journal-kill-sms.test.ts); here only HTTP.
+      // The SMS hall's top-up has its own kill test (journal-kill-sms.test.ts); here only HTTP
+      // (the sms channel stays configured, so its bind password is still read at start).
       .replace(/^ {2}- \{ channel: sms, .*\n/gm, '')
       .replace('{{sandbox.smppUrl}}', 'smpp://127.0.0.1:2775')
       .replace('sandbox: true', 'sandbox: false\n  journal: { path: journal.sqlite, reconcileInterval: 2s }')
