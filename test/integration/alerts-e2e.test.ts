@@ -41,7 +41,8 @@ async function startReceiver(): Promise<{ url: string; received: Array<{ path: s
   return { url: `http://127.0.0.1:${address.port}`, received, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-const CHANNELS = ['web', 'app', 'sms'];
+// http channels only: sms speaks SMPP and has its own flows.
+const CHANNELS = ['web', 'app', 'ivr'];
 const TRANSACTIONS = ['balance_query', 'bill_query', 'other_query'];
 
 describe('alerting end to end: sandbox fault → Prometheus → Alertmanager → webhook', () => {
