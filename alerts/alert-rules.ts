@@ -19,6 +19,7 @@ export const ALERT = {
   latency: 'ChannelHealthLatencyHigh',
   burn: 'ChannelHealthErrorBudgetBurn',
   notReporting: 'ChannelHealthCheckNotReporting',
+  runsSkipped: 'ChannelHealthProbeRunsSkipped',
   targetDown: 'ChannelHealthTargetDown',
   reportMissing: 'ChannelHealthWeeklyReportMissing',
   trafficDrop: 'ChannelHealthTrafficDrop',
@@ -286,6 +287,21 @@ ${dropCondition(config, t)}
         summary: `${where} has stopped reporting`,
         description: `No run of ${where} from {{ $labels.location }} has finished for ${count}s, more than ${alerting.notReportingPeriods} check periods.`,
         runbook_url: runbookUrl(config, ALERT.notReporting),
+        dashboard_url: detail(['transaction', 'channel', 'location']),
+      },
+    },
+    {
+      alert: ALERT.runsSkipped,
+      // Runs that found no free test account are not failures (docs/safety.md), so no probe alert
+      // sees them; the check is blind meanwhile. A skip at least every 5 minutes for 10 minutes:
+      // a single one in a burst of load is not news.
+      expr: `sum by (channel, transaction, tier, location, reason) (increase(${METRICS.probeSkipped.name}[5m])) > 0`,
+      for: '10m',
+      labels: { severity: 'warning' },
+      annotations: {
+        summary: `Runs of ${where} are being skipped ({{ $labels.reason }})`,
+        description: `${count} runs of ${where} from {{ $labels.location }} in the last 5m did not probe ({{ $labels.reason }}): the probe's test accounts are all leased or held by unfinished money-moving runs, and the check is blind meanwhile.`,
+        runbook_url: runbookUrl(config, ALERT.runsSkipped),
         dashboard_url: detail(['transaction', 'channel', 'location']),
       },
     },

@@ -144,6 +144,8 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
           running: run?.running ?? false,
           nextRunAt: run?.nextRunAt ? new Date(run.nextRunAt).toISOString() : null,
           overlapsSkipped: run?.overlapsSkipped ?? 0,
+          // Runs that found no free test account: not outcomes of the check (docs/safety.md).
+          noFreeAccountSkipped: summary.skipped,
         };
       }),
     }));

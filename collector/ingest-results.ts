@@ -113,6 +113,8 @@ function contradictoryOutcome(r: ProbeResult): string | null {
   if (r.ok && r.reason !== null) return 'reason: only a failed result (ok: false) has a reason';
   if (r.ok && r.failedStep !== null) return 'failedStep: only a failed result (ok: false) has a failed step';
   if (!r.ok && r.reason === null) return 'reason: a failed result (ok: false) needs a reason';
+  // A skipped run never probed: it is what an older collector counts as an internal failure.
+  if (r.skipped !== undefined && (r.ok || r.reason !== 'internal')) return 'skipped: only a run that did not probe (ok: false, reason internal) is skipped';
   return null;
 }
 

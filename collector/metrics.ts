@@ -124,6 +124,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   // multiply the zero series by ten for counts that are almost always absent.
   counter(METRICS.stepFailures, registry);
   counter(METRICS.businessErrors, registry);
+  counter(METRICS.probeSkipped, registry);
   counter(METRICS.eventBusinessErrors, registry);
   const objective = gauge(METRICS.objective, registry);
   buildInfo(registry, options.version);
@@ -265,6 +266,16 @@ export interface SeriesUpdate {
  */
 export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): SeriesUpdate[] {
   const { channel, transaction, tier, location } = result;
+  // A run that never probed (no free test account) says nothing about the channel: it is counted
+  // apart and touches no run, failure, success or duration series (docs/safety.md).
+  // The last-run time still moves: the check is running, only blind (ChannelHealthProbeRunsSkipped
+  // says so; ChannelHealthCheckNotReporting stays for a check that stopped).
+  if (result.skipped !== undefined) {
+    return [
+      { kind: 'counter', metric: METRICS.probeSkipped.name, labels: { channel, transaction, tier, location, reason: result.skipped }, op: 'inc', value: 1 },
+      { kind: 'gauge', metric: METRICS.lastRun.name, labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 },
+    ];
+  }
   const labels = { channel, transaction, tier, location };
   const out: SeriesUpdate[] = [
     { kind: 'counter', metric: METRICS.probeRuns.name, labels, op: 'inc', value: 1 },

@@ -8,6 +8,8 @@ export interface CheckSummary {
   consecutiveFailures: number;
   /** The newest failed result, kept after later successes so the status page can say what broke last. */
   lastFailure: ProbeResult | null;
+  /** Runs that did not probe (no free test account) since this process started. */
+  skipped: number;
 }
 
 export class ResultStore {
@@ -26,6 +28,13 @@ export class ResultStore {
     this.next = (this.next + 1) % this.capacity;
     this.count = Math.min(this.count + 1, this.capacity);
     const s = this.perCheck.get(result.checkId) ?? emptySummary();
+    if (result.skipped !== undefined) {
+      // Listed as skipped, but not an outcome of the check: its last result and failure count stand.
+      s.skipped++;
+      this.perCheck.set(result.checkId, s);
+      for (const listener of this.listeners) listener(result);
+      return;
+    }
     s.lastResult = result;
     if (result.ok) {
       s.lastSuccessAt = result.startedAt + result.durationMs;
@@ -53,9 +62,9 @@ export class ResultStore {
     return this.newest(limit, (r) => checkId === undefined || r.checkId === checkId);
   }
 
-  /** The newest failed results still retained, newest first, at most `limit`. */
+  /** The newest failed results still retained (skipped runs are not failures), newest first, at most `limit`. */
   recentFailures(limit: number): ProbeResult[] {
-    return this.newest(limit, (r) => !r.ok);
+    return this.newest(limit, (r) => !r.ok && r.skipped === undefined);
   }
 
   private newest(limit: number, keep: (r: ProbeResult) => boolean): ProbeResult[] {
@@ -69,5 +78,5 @@ export class ResultStore {
 }
 
 function emptySummary(): CheckSummary {
-  return { lastResult: null, lastSuccessAt: null, consecutiveFailures: 0, lastFailure: null };
+  return { lastResult: null, lastSuccessAt: null, consecutiveFailures: 0, lastFailure: null, skipped: 0 };
 }

@@ -50,6 +50,12 @@ export const METRICS = Object.freeze({
     ['channel', 'transaction', 'step', 'location', 'code'],
     "Failed probe steps that answered a business failure code, by code (the channel's known codes; `other` for the rest). Created on first failure.",
   ),
+  probeSkipped: spec(
+    'probe_skipped_total',
+    'counter',
+    [...CHECK, 'reason'],
+    "Probe runs that did not probe because the probe's own resources were short (reason no_free_account: no test account free before the deadline); never counted as runs or failures. Created on first skip.",
+  ),
   eventBusinessErrors: spec(
     'transaction_business_errors_total',
     'counter',

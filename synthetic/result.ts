@@ -9,6 +9,13 @@ export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 const Reason = Type.Unsafe<FailureReason>(Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))));
 
+/**
+ * Why a run did not probe at all: the probe's own resources were short, not the channel. Such a
+ * run is counted apart (channel_health_probe_skipped_total), never as a run or a failure.
+ */
+export const SKIP_REASONS = ['no_free_account'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
 export const StepResultSchema = Type.Object(
   {
     name: Type.String({ maxLength: 64 }),
@@ -55,6 +62,13 @@ export const ProbeResultSchema = Type.Object(
     /** True when an `always` (compensating) step failed; the transaction's own outcome is `ok`. */
     cleanupFailed: Type.Boolean(),
     steps: Type.Array(StepResultSchema, { maxItems: 64 }),
+    /**
+     * Set when the run never probed because the probe lacked a resource (no free test account
+     * before the deadline), added in v1 as an optional field. Such a result has `ok: false` and
+     * reason `internal` (what a collector that predates the field records); a collector that
+     * knows it counts the run as skipped, not as a run or a failure of the channel.
+     */
+    skipped: Type.Optional(Type.Unsafe<SkipReason>(Type.Union(SKIP_REASONS.map((r) => Type.Literal(r))))),
     /**
      * The check's circuit breaker (docs/safety.md), added in v1 as an optional field. `half_open`:
      * this run was the open breaker's one trial; `skipped`: scheduled firings the open breaker

@@ -11,7 +11,7 @@ import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type 
 import type { CircuitBreakers } from './breaker.js';
 import type { PreparedStep, Prober, ProbeSession, ProbeTarget } from './probers/index.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
-import { withSafeText, type FailureReason, type ProbeResult, type StepResult } from './result.js';
+import { withSafeText, type FailureReason, type ProbeResult, type SkipReason, type StepResult } from './result.js';
 import { MissingValueError, monthsOf, renderJson, renderTemplate, type TemplateContext } from './template.js';
 
 /** The `{{run.*}}` values of one run; journaled so a recovery renders the same requests. */
@@ -162,6 +162,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       const breakerMark = deps.breakers?.begin(check.id) ?? null;
       const money = check.moneyMoving;
       let failure: { reason: FailureReason; step: string | null; detail: string } | null = null;
+      let skipped: SkipReason | null = null;
       let cleanupFailed = false;
       let lease: AccountLease | null = null;
       let session: ProbeSession | null = null;
@@ -186,6 +187,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
         detail: failure ? failure.detail.slice(0, DETAIL_MAX) : null,
         cleanupFailed,
         steps,
+        ...(skipped ? { skipped } : {}),
       });
 
       try {
@@ -266,7 +268,12 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
           journalSafely('compensated', runId, () => (deps.journal as RunJournal).compensated(runId));
         }
       } catch (err) {
-        if (err instanceof AccountPoolExhaustedError || err instanceof RefusedRun) {
+        if (err instanceof AccountPoolExhaustedError) {
+          // The probe's own shortage (every account leased, or held by unfinished money-moving
+          // runs): nothing was sent, so the channel is not judged; the run is counted as skipped.
+          failure = { reason: 'internal', step: null, detail: err.message };
+          skipped = 'no_free_account';
+        } else if (err instanceof RefusedRun) {
           failure = { reason: 'internal', step: null, detail: err.message };
         } else if (deadline.aborted) {
           failure = { reason: 'timeout', step: null, detail: 'check timeout reached' };
