@@ -265,7 +265,8 @@ ${dropCondition(config, t)}
           `All {{ $value | printf "%.0f" }} channels with enough traffic carry under ${percent(share)} of the {{ $labels.transaction }} transactions of the same hour in previous weeks: ` +
           `customers cannot complete it anywhere, and nothing fails, so no failure alert speaks.`,
         runbook_url: runbookUrl(config, ALERT.trafficDropEverywhere),
-        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.capacity, ['transaction']),
+        // The capacity dashboard has no transaction variable: it shows every transaction's volume.
+        dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.capacity),
       },
     });
   }
