@@ -16,6 +16,8 @@ export interface ReconcilerDeps {
   maxAttempts: number;
   log: Logger;
   now?: () => number;
+  /** First early retry after a run is left unfinished (RETRY_SOON_MS by default). */
+  retrySoonMs?: number;
 }
 
 export interface PassSummary {
@@ -27,24 +29,39 @@ export interface PassSummary {
 /** How long `run` waits for the start-up pass before probing begins anyway (the pass goes on). */
 export const STARTUP_WAIT_MS = 30_000;
 
+/**
+ * First early retry after a run ends with its entry unfinished (a failed refund or revert, an
+ * unclear outcome). Each early pass that still leaves entries doubles the wait, up to
+ * RETRY_SOON_MAX_MS; the account is held meanwhile, so waiting a whole interval would keep it
+ * from every money-moving check for up to a minute after a back end comes back. Early attempts
+ * do not count towards maxAttempts: flagging keeps its pace.
+ */
+export const RETRY_SOON_MS = 5_000;
+/** Early retries go on, this far apart at most, while an unflagged entry is left (a back end still down). */
+export const RETRY_SOON_MAX_MS = 15_000;
+
 export class JournalReconciler {
   private readonly checks: Map<string, Check>;
   private readonly log: Logger;
   private readonly now: () => number;
   private current: Promise<PassSummary> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private soonTimer: NodeJS.Timeout | null = null;
+  private soonDelayMs: number;
+  private intervalMs = Number.POSITIVE_INFINITY;
   private stopped = false;
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.checks = new Map(deps.checks.map((c) => [c.id, c]));
     this.log = deps.log.child({ component: 'journal' });
     this.now = deps.now ?? Date.now;
+    this.soonDelayMs = deps.retrySoonMs ?? RETRY_SOON_MS;
   }
 
   /** One pass over the unfinished entries; joins the pass already running, if any. */
-  pass(): Promise<PassSummary> {
+  pass(counted = true): Promise<PassSummary> {
     if (this.current) return this.current;
-    this.current = this.runPass().finally(() => {
+    this.current = this.runPass(counted).finally(() => {
       this.current = null;
     });
     return this.current;
@@ -53,21 +70,47 @@ export class JournalReconciler {
   /** Runs a pass now and then every `intervalMs` (a pass still going is never doubled). */
   start(intervalMs: number): void {
     if (this.timer || this.stopped) return;
+    this.intervalMs = intervalMs;
     this.timer = setInterval(() => {
       this.pass().catch((err: unknown) => this.log.error({ err }, 'journal reconciliation pass failed'));
     }, intervalMs);
     this.timer.unref();
+    this.deps.journal.onRunLeftOpen(() => this.soon());
+  }
+
+  /** An early pass, unless one is already due; repeated with a doubling wait while entries remain. */
+  private soon(): void {
+    if (this.soonTimer || this.stopped || this.soonDelayMs >= this.intervalMs) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      this.pass(false)
+        .then(() => {
+          // Flagged entries wait for the interval's passes (a human knows of them); the others
+          // are retried at most RETRY_SOON_MAX_MS apart until they are finished.
+          if (!this.deps.journal.unfinished().some((e) => !e.flagged)) {
+            this.soonDelayMs = this.deps.retrySoonMs ?? RETRY_SOON_MS;
+            return;
+          }
+          this.soonDelayMs = Math.min(this.soonDelayMs * 2, Math.max(RETRY_SOON_MAX_MS, this.deps.retrySoonMs ?? 0));
+          this.soon();
+        })
+        .catch((err: unknown) => this.log.error({ err }, 'journal reconciliation pass failed'));
+    }, this.soonDelayMs);
+    this.soonTimer.unref();
   }
 
   /** No new passes; waits for the one in flight (each attempt is bounded by its check's timeout). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
+    this.soonTimer = null;
     await this.current?.catch(() => undefined);
   }
 
-  private async runPass(): Promise<PassSummary> {
+  /** `counted`: failed attempts count towards maxAttempts (early retries do not). */
+  private async runPass(counted: boolean): Promise<PassSummary> {
     const summary: PassSummary = { compensated: 0, retried: 0, flagged: 0 };
     const { journal } = this.deps;
     const pruned = journal.prune(this.now() - FINISHED_RETENTION_MS);
@@ -82,7 +125,7 @@ export class JournalReconciler {
         for (const entry of group) {
           if (this.stopped) return;
           try {
-            await this.reconcileOne(entry, summary);
+            await this.reconcileOne(entry, summary, counted);
           } catch (err) {
             // E.g. a human resolved the entry meanwhile; the others still get their turn.
             this.log.error({ err, run: entry.runId, check: entry.checkId }, 'journal: reconciling an entry failed');
@@ -93,7 +136,7 @@ export class JournalReconciler {
     return summary;
   }
 
-  private async reconcileOne(entry: ReturnType<ProbeJournal['unfinished']>[number], summary: PassSummary): Promise<void> {
+  private async reconcileOne(entry: ReturnType<ProbeJournal['unfinished']>[number], summary: PassSummary, counted: boolean): Promise<void> {
     const { journal } = this.deps;
     const fields = { run: entry.runId, check: entry.checkId, state: entry.state };
     const check = this.checks.get(entry.checkId);
@@ -118,7 +161,7 @@ export class JournalReconciler {
       summary.flagged += 1;
       this.log.warn({ ...fields, detail: outcome.detail }, 'journal: account not back at its baseline after compensation; flagged');
     } else {
-      const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts);
+      const after = journal.attemptFailed(entry.runId, outcome.detail, this.deps.maxAttempts, { count: counted });
       summary.retried += 1;
       this.log.warn({ ...fields, attempts: after.attempts, flagged: after.flagged, detail: outcome.detail }, 'journal: compensation attempt failed; will retry');
     }

@@ -115,6 +115,7 @@ export class ProbeJournal implements RunJournal {
   /** Runs this process is still carrying out: reconciliation leaves them alone. */
   private readonly active = new Set<string>();
   private readonly settledListeners = new Set<(msisdn: string) => void>();
+  private readonly leftOpenListeners = new Set<(runId: string) => void>();
   private readonly now: () => number;
 
   private constructor(
@@ -214,17 +215,26 @@ export class ProbeJournal implements RunJournal {
     this.settled(entry.msisdn);
   }
 
+  /** This process is done with the run; when it is still unfinished, the left-open listeners hear of it. */
   release(runId: string): void {
-    this.active.delete(runId);
+    if (!this.active.delete(runId)) return;
+    const row = this.db.prepare(`SELECT 1 FROM entries WHERE run_id = ? AND state IN ('intended', 'done')`).get(runId);
+    if (row) for (const listener of this.leftOpenListeners) listener(runId);
+  }
+
+  /** Calls `listener` when a run ends with its entry unfinished (reconciliation retries it soon). */
+  onRunLeftOpen(listener: (runId: string) => void): void {
+    this.leftOpenListeners.add(listener);
   }
 
   /**
    * Counts a failed reconciliation; flags the entry once it has failed `maxAttempts` times, or at
    * once with `flagNow` (the account reads back other than its baseline: a human should know now).
    */
-  attemptFailed(runId: string, detail: string, maxAttempts: number, options: { flagNow?: boolean } = {}): JournalEntry {
+  attemptFailed(runId: string, detail: string, maxAttempts: number, options: { flagNow?: boolean; count?: boolean } = {}): JournalEntry {
     const entry = this.require(runId, ['intended', 'done'], 'retried');
-    const attempts = entry.attempts + 1;
+    // An early retry (right after the run) records why it failed but does not bring the flag closer.
+    const attempts = entry.attempts + (options.count === false ? 0 : 1);
     this.update(runId, { attempts, detail, ...(attempts >= maxAttempts || options.flagNow ? { flagged: 1, retryable: 1 } : {}) });
     return this.get(runId) as JournalEntry;
   }

@@ -10,6 +10,7 @@ import { ProbeJournal } from '../../journal/store.js';
 import { createLogger } from '../../logging/logger.js';
 import { TestAccountPool } from '../../synthetic/accounts.js';
 import type { IntendedRun } from '../../synthetic/runner.js';
+import { waitFor } from '../support/processes.js';
 import { writeLegacyJournal } from './journal-legacy.js';
 import { startSandboxFixture, type SandboxFixture } from './journal-sandbox.js';
 
@@ -299,5 +300,31 @@ describe('an account with an unfinished run is held', () => {
     const after = await waiting;
     expect(after.ok, after.detail ?? '').toBe(true);
     expect(journal.heldAccounts().size).toBe(0);
+  });
+});
+
+describe('a run left unfinished is retried soon, not only at the next interval', () => {
+  it('a top-up whose refund failed in a billing outage is refunded within seconds of billing coming back, and the early tries do not count towards flagging', async () => {
+    const token = await sb.login(MSISDN);
+    expect((await sb.call('POST', '/channels/web/topup', { amount: 1, orderId: 'soon00000001' }, token)).code).toBe('0000');
+    await sb.fault({ scope: { backend: 'billing' }, mode: 'error', rate: 1, durationSeconds: 60 });
+    const early = new JournalReconciler({ journal, checks: sb.config.checks, recovery: sb.runner(journal), maxAttempts: 3, log, retrySoonMs: 50 });
+    // The regular passes would come only after an hour.
+    early.start(3_600_000);
+    try {
+      journal.intend(intended('web.topup', 'soon00000001'));
+      journal.done('soon00000001', { orderId: 'soon00000001' });
+      journal.release('soon00000001');
+      // Early passes try the refund while billing is down: the detail says so, the count stays.
+      await waitFor(() => (journal.get('soon00000001')?.detail?.includes('5101') ? true : undefined), 5000, 'an early refund attempt', 20);
+      expect(journal.get('soon00000001')).toMatchObject({ state: 'done', attempts: 0, flagged: false });
+      expect(journal.heldAccounts().has(MSISDN)).toBe(true);
+      await sb.clearFaults();
+      await waitFor(() => (journal.get('soon00000001')?.state === 'compensated' ? true : undefined), 5000, 'the refund once billing is back', 20);
+      expect(journal.heldAccounts().size).toBe(0);
+      expect((await sb.call('GET', '/channels/web/topup/soon00000001', undefined, await sb.login(MSISDN))).data).toMatchObject({ status: 'REFUNDED' });
+    } finally {
+      await early.stop();
+    }
   });
 });
