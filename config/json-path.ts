@@ -28,3 +28,15 @@ export function readJsonPath(value: unknown, segments: readonly JsonPathSegment[
   }
   return current;
 }
+
+// Paths come from the config, a few dozen at most, and are read on every probe: compile each once.
+const compiled = new Map<string, JsonPathSegment[]>();
+/** `compileJsonPath`, memoised per path string. */
+export function compiledJsonPath(path: string): JsonPathSegment[] {
+  let segments = compiled.get(path);
+  if (!segments) {
+    segments = compileJsonPath(path);
+    compiled.set(path, segments);
+  }
+  return segments;
+}

@@ -1,23 +1,13 @@
 // The assertions every transport may use on what it received: JSON values, latency bounds, a
 // verdict shape. What a response *is* (an HTTP status, an SMS reply) is judged by its transport
 // (probers/http-judge.ts, probers/smpp-judge.ts); this file knows no wire.
-import { compileJsonPath, readJsonPath, type JsonPathSegment } from '../config/json-path.js';
+import { compiledJsonPath as pathOf, readJsonPath } from '../config/json-path.js';
 import type { JsonAssertion } from '../config/index.js';
 import type { FailureReason } from './result.js';
 
 export type StepVerdict =
   | { ok: true; businessCode: string | null; extracted: Record<string, string> }
   | { ok: false; reason: FailureReason; detail: string; businessCode: string | null };
-
-const compiled = new Map<string, JsonPathSegment[]>();
-function pathOf(p: string): JsonPathSegment[] {
-  let segments = compiled.get(p);
-  if (!segments) {
-    segments = compileJsonPath(p);
-    compiled.set(p, segments);
-  }
-  return segments;
-}
 
 export function parseJsonBody(body: string): unknown {
   const first = body.trimStart()[0];

@@ -1,7 +1,7 @@
 // Judging an HTTP step's response: status, the channel's business code in the JSON envelope,
 // JSON assertions, latency, then extraction by JSON path. The first problem found is the step's
 // failure, with its reason from the closed set.
-import { compileJsonPath, readJsonPath, type JsonPathSegment } from '../../config/json-path.js';
+import { compiledJsonPath as pathOf, readJsonPath } from '../../config/json-path.js';
 import type { BusinessCodeRule, HttpStep } from '../../config/index.js';
 import { checkJsonAssertion, latencyProblem, parseJsonBody, type StepVerdict } from '../assertions.js';
 
@@ -13,16 +13,6 @@ export interface HttpStepResponse {
   /** Total time of the exchange: what `assert.maxLatencyMs` bounds. */
   totalMs?: number;
   durationMs?: number;
-}
-
-const compiled = new Map<string, JsonPathSegment[]>();
-function pathOf(p: string): JsonPathSegment[] {
-  let segments = compiled.get(p);
-  if (!segments) {
-    segments = compileJsonPath(p);
-    compiled.set(p, segments);
-  }
-  return segments;
 }
 
 export function judgeHttpStep(step: HttpStep, response: HttpStepResponse, businessRule: BusinessCodeRule | null): StepVerdict {
