@@ -49,6 +49,16 @@ describe('POST /api/v1/results', () => {
     expect(valueOf(text, 'channel_health_ingest_items_total', { endpoint: 'results', outcome: 'duplicate' })).toBe(4);
   });
 
+  it('counts a pushed run that found no free test account as skipped, not as a run or a failure', async () => {
+    const res = await post(collector, { results: [probeResult({ ok: false, reason: 'internal', failedStep: null, detail: 'no free test account in pool "sandbox"', steps: [], skipped: 'no_free_account' })] });
+    expect(res.statusCode).toBe(200);
+    const text = await collector.registry.metrics();
+    const labels = { channel: 'web', transaction: 'balance_query', location: 'dc1' };
+    expect(valueOf(text, 'channel_health_probe_skipped_total', { ...labels, reason: 'no_free_account' })).toBe(1);
+    expect(valueOf(text, 'channel_health_probe_runs_total', labels)).toBe(0);
+    expect(valueOf(text, 'channel_health_probe_failures_total', { ...labels, reason: 'internal' })).toBe(0);
+  });
+
   it('counts an id repeated inside one batch once', async () => {
     const r = probeResult();
     const res = await post(collector, { results: [r, r] });
@@ -164,6 +174,8 @@ describe('POST /api/v1/results', () => {
     ['ok: true with a reason', { ok: true, reason: 'timeout' }, 'results[0].reason: only a failed result (ok: false) has a reason'],
     ['ok: true with a failed step', { ok: true, failedStep: 'login' }, 'results[0].failedStep: only a failed result (ok: false) has a failed step'],
     ['ok: false without a reason', { ok: false, reason: null, failedStep: 'login' }, 'results[0].reason: a failed result (ok: false) needs a reason'],
+    ['skipped but ok', { ok: true, skipped: 'no_free_account' }, 'results[0].skipped: only a run that did not probe (ok: false, reason internal) is skipped'],
+    ['skipped with a channel failure', { ok: false, reason: 'timeout', skipped: 'no_free_account' }, 'results[0].skipped: only a run that did not probe (ok: false, reason internal) is skipped'],
   ] as const)('refuses a result whose outcome contradicts itself (%s) with 400, as events ingest does', async (_name, over, message) => {
     const before = await collector.registry.metrics();
     const res = await post(collector, { results: [probeResult(), probeResult(over)] });
