@@ -11,7 +11,7 @@ const Reason = Type.Unsafe<FailureReason>(Type.Union(FAILURE_REASONS.map((r) => 
 
 /**
  * Why a run did not probe at all: the probe's own resources were short, not the channel. Such a
- * run is counted apart (channel_health_probe_skipped_total), never as a run or a failure.
+ * run is counted apart (the contract's probe skipped counter), never as a run or a failure.
  */
 export const SKIP_REASONS = ['no_free_account'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];

@@ -51,7 +51,7 @@ describe('traffic drops on a holiday', () => {
                     description:
                       'All 2 channels with enough traffic carry under 50% of the topup transactions of the same hour in previous weeks: customers cannot complete it anywhere, and nothing fails, so no failure alert speaks.',
                     runbook_url: 'http://grafana.example.invalid/docs/alerting.md#channelhealthtrafficdropeverywhere',
-                    dashboard_url: 'http://grafana.example.invalid/d/ch-weekly-capacity?var-transaction=topup',
+                    dashboard_url: 'http://grafana.example.invalid/d/ch-weekly-capacity',
                   },
                 },
               ],
