@@ -81,12 +81,15 @@ describe('SIGKILL during SMS top-ups', () => {
     await writeFile(configFile, text);
     sandbox = launch(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`, '--smpp-listen', `127.0.0.1:${smppPort}`]);
     await waitFor(() => httpOk(`${sandboxUrl}/accounts`), 20_000, 'the sandbox');
-    // Top-ups, verifications and refunds (backend payment) take 0–150 ms longer, so a kill at a
-    // random instant usually lands inside a top-up rather than between runs.
+    // Each of the SMS top-up's three replies (top-up, verification, refund: backend payment) comes
+    // 200 ms late, so the run holds an open journal entry for about 600 ms of every 1 s interval
+    // (still inside its 900 ms timeout) and a kill at a random instant usually lands inside one.
+    // At 0–150 ms (rate 0.7) the entry was open about a third of the time and two kills in ten
+    // leaving work was a coin toss.
     const res = await fetch(`${sandboxUrl}/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ scope: { backend: 'payment' }, mode: 'latency', latencyMs: 150, rate: 0.7, durationSeconds: 600 }),
+      body: JSON.stringify({ scope: { backend: 'payment' }, mode: 'latency', latencyMs: 200, rate: 1, durationSeconds: 600 }),
     });
     expect(res.status).toBe(201);
   });
@@ -126,8 +129,10 @@ describe('SIGKILL during SMS top-ups', () => {
 
     while (kills < KILLS && (kills < MIN_KILLS || Date.now() < phaseEnds)) {
       const { p } = await startRun();
-      // Anywhere from the start-up reconciliation to a few rounds of top-ups.
-      await new Promise((r) => setTimeout(r, 150 + Math.random() * 1600));
+      // Anywhere from the start-up reconciliation to a few rounds of top-ups. The first top-up
+      // starts up to 1 s after the scheduler (at the check's own millisecond of the next second),
+      // so the range reaches well past it.
+      await new Promise((r) => setTimeout(r, 150 + Math.random() * 2600));
       p.proc.kill('SIGKILL');
       await p.exited;
       running = null;
