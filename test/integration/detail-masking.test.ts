@@ -27,8 +27,11 @@ function strings(value: unknown, at = '$'): Array<{ at: string; text: string }> 
   return [];
 }
 
+/** A generated result or run id: 32 random hex digits, which now and then hold 11 digits that read like a number. */
+const GENERATED_ID = /^[0-9a-f]{32}$/;
+
 function offending(answer: unknown): Array<{ at: string; text: string }> {
-  return strings(answer).filter((s) => UNMASKED.test(s.text) || CONTROL.test(s.text));
+  return strings(answer).filter((s) => (UNMASKED.test(s.text) && !GENERATED_ID.test(s.text)) || CONTROL.test(s.text));
 }
 
 describe('run: a detail that quotes the MSISDN, and a journal note', () => {

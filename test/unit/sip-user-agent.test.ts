@@ -22,17 +22,23 @@ const methods = (rs: SipRequest[]) => rs.map((r) => r.method);
 describe('SipCall', () => {
   it('places a call: 100/180 then 200 → ACK, hears the audio, sends RFC 4733 keys, ends with BYE', async () => {
     const keys: Array<{ event: number; end: boolean; ts: number; marker: boolean }> = [];
+    // The answer waits until the user agent has taken the 180 in (its private timings), so the
+    // 50 ms between ringing and answer is measured whatever the load, not raced.
+    const ua: { call?: ReturnType<typeof callTo> } = {};
+    const ringingTaken = () => (ua.call as unknown as { timings: { ringingAt: number | null } } | undefined)?.timings.ringingAt != null;
     uas = await startUas((call, u) => {
       call.respond(100, 'Trying');
       call.respond(180, 'Ringing');
-      setTimeout(() => {
+      const answerAfterRinging = (): void => void (ringingTaken() ? setTimeout(answer, 50) : setTimeout(answerAfterRinging, 1));
+      const answer = (): void => {
         call.respond(200, 'OK', [['contact', `<sip:ivr@127.0.0.1:${u.port}>`]], answerSdp(u.rtpPort, 101));
         // 10 packets of a 1 kHz-ish square wave, sent in reverse order: layout is by timestamp.
         for (let n = 9; n >= 0; n--) {
           const samples = Array.from({ length: 160 }, (_, i) => (i % 8 < 4 ? 8000 : -8000));
           u.rtpSocket.send(encodeRtp({ payloadType: 0, marker: n === 0, sequence: 100 + n, timestamp: 8000 + n * 160, ssrc: 9, payload: encodeG711(samples, 'pcmu') }), call.rtp.port, call.rtp.address);
         }
-      }, 50);
+      };
+      answerAfterRinging();
     });
     uas.rtpSocket.on('message', (d) => {
       const p = decodeRtp(d);
@@ -40,6 +46,7 @@ describe('SipCall', () => {
       if (p && e) keys.push({ event: e.event, end: e.end, ts: p.timestamp, marker: p.marker });
     });
     const call = callTo(uas.port);
+    ua.call = call;
     const setup = await call.dial(AbortSignal.timeout(3000));
     expect(setup.ok).toBe(true);
     if (!setup.ok) return;
@@ -56,6 +63,8 @@ describe('SipCall', () => {
     await call.sendDigits('1#', { durationMs: 60, gapMs: 20 });
     await expect.poll(() => call.audio.received, { timeout: 2000 }).toBe(10);
     expect(call.audio.samples().length).toBe(1600);
+    // sendDigits resolves once the last packet is sent, not once the far end has read it.
+    await expect.poll(() => keys.filter((k) => k.end).length, { timeout: 2000 }).toBeGreaterThanOrEqual(6);
     const ends = keys.filter((k) => k.end);
     expect(ends.map((k) => k.event)).toEqual([1, 1, 1, 11, 11, 11]);
     expect(new Set(keys.filter((k) => k.event === 1).map((k) => k.ts)).size).toBe(1);
