@@ -66,8 +66,11 @@ interface QueryResult {
   result: Array<{ metric: Record<string, string>; value: [number, string] }>;
 }
 
-async function instant(prometheusUrl: string, query: string): Promise<QueryResult> {
-  const res = await fetch(`${prometheusUrl}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query }) });
+/** An instant query, at `time` (Unix seconds) when given, else at Prometheus's now. */
+async function instant(prometheusUrl: string, query: string, time?: number): Promise<QueryResult> {
+  const params = new URLSearchParams({ query });
+  if (time !== undefined) params.set('time', String(time));
+  const res = await fetch(`${prometheusUrl}/api/v1/query`, { method: 'POST', body: params });
   const body = (await res.json()) as { status: string; error?: string; data?: QueryResult };
   if (body.status !== 'success' || !body.data) throw new Error(`${body.error ?? res.status}\n  in: ${query}`);
   return body.data;
@@ -123,6 +126,12 @@ describe('every dashboard query against real Prometheus', () => {
   let prom: Managed | undefined;
   let events: { target: string; stop: () => Promise<void> } | undefined;
   let billingDown = false;
+  /**
+   * The moment every panel is read at. Queries at Prometheus's "now" depend on the scrapes of the
+   * last minute having landed, which a loaded machine can delay past a 1m window; this moment is
+   * one at which the window was seen complete, and data at or before it does not change later.
+   */
+  let at = 0;
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ch-dash-'));
@@ -172,23 +181,28 @@ describe('every dashboard query against real Prometheus', () => {
       extraArgs: ['--storage.tsdb.retention.time=60d'],
     });
     const url = prom.url;
-    // Ready when the rules see the outage: evidence, spreading, alerts firing, budgets recorded.
-    await waitFor(
+    const targets = expositions.length;
+    // Ready when the rules see the outage (evidence, spreading, alerts firing, budgets recorded)
+    // and the minute before holds at least 20 good scrapes of every target, so every `[1m]` panel
+    // has samples to work on; that moment is the one every panel is read at.
+    at = await waitFor(
       async () => {
+        const t = Date.now() / 1000;
         const checks = await Promise.all([
-          instant(url, 'channel_health:backend_failing_channels:any_window >= 2'),
-          instant(url, 'ALERTS{alertname="ChannelHealthHardDown", alertstate="firing"}'),
-          instant(url, 'channel_health:event_error_budget_remaining:30d'),
-          instant(url, 'channel_health:probe_error_budget_remaining:30d'),
-          instant(url, 'channel_health:event_burn_rate_by_transaction:rate5m'),
+          instant(url, 'channel_health:backend_failing_channels:any_window >= 2', t),
+          instant(url, 'ALERTS{alertname="ChannelHealthHardDown", alertstate="firing"}', t),
+          instant(url, 'channel_health:event_error_budget_remaining:30d', t),
+          instant(url, 'channel_health:probe_error_budget_remaining:30d', t),
+          instant(url, 'channel_health:event_burn_rate_by_transaction:rate5m', t),
         ]);
-        return checks.every((c) => c.result.length > 0) ? true : undefined;
+        const scrapes = await instant(url, 'sum by (instance) (sum_over_time(up[1m])) >= 20', t);
+        return checks.every((c) => c.result.length > 0) && scrapes.result.length === targets ? t : undefined;
       },
-      45_000,
-      'the rules to see the billing outage',
+      60_000,
+      'the rules to see the billing outage, with a full minute of scrapes',
       500,
     );
-  }, 110_000);
+  }, 125_000);
 
   afterAll(async () => {
     await prom?.stop();
@@ -223,7 +237,7 @@ describe('every dashboard query against real Prometheus', () => {
           const expr = interpolate(q.expr, { ...ranges, __range: rangeOf(d), ...vars });
           count++;
           try {
-            const data = await instant(url, expr);
+            const data = await instant(url, expr, at);
             const finite = data.result.filter((r) => Number.isFinite(Number(r.value[1])));
             if (data.resultType !== 'vector' || data.result.length === 0) failures.push(`${q.where} ${JSON.stringify(vars)}: no data\n  ${expr}`);
             else if (finite.length === 0) failures.push(`${q.where} ${JSON.stringify(vars)}: only NaN/Inf\n  ${expr}`);
@@ -252,7 +266,7 @@ describe('every dashboard query against real Prometheus', () => {
   it('shows every configured pair on the NOC grid, the new channel and transaction included, coloured by the outage', async () => {
     const noc = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('noc-overview.json'))?.content as string) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
     const grid = noc.panels.find((p) => p.title === 'Status vs objective (probes)')?.targets?.[0]?.expr as string;
-    const data = await instant((prom as Managed).url, grid);
+    const data = await instant((prom as Managed).url, grid, at);
     const cells = new Map(data.result.map((r) => [`${r.metric.channel}/${r.metric.transaction}`, Number(r.value[1])]));
     const pairs = config.channels.flatMap((c) => config.transactions.map((t) => `${c.id}/${t.id}`));
     expect([...cells.keys()].sort()).toEqual(pairs.sort());
@@ -291,7 +305,7 @@ describe('every dashboard query against real Prometheus', () => {
   it('spreads the week over the hours of the day on the capacity dashboard, peak in the afternoon', async () => {
     const weekly = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith('weekly-capacity.json'))?.content as string) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
     const grid = weekly.panels.find((p) => p.title.startsWith('Average transactions by channel and hour'))?.targets?.[0]?.expr as string;
-    const data = await instant((prom as Managed).url, interpolate(grid, { __range: '7d' }));
+    const data = await instant((prom as Managed).url, interpolate(grid, { __range: '7d' }), at);
     for (const c of config.channels) {
       const hours = data.result.filter((r) => r.metric.channel === c.id);
       expect(hours.length, c.id).toBe(24);
