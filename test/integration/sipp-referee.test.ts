@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { synthesisePrompt } from '../../sandbox/ivr-prompts.js';
+import { synthesisePrompt } from '../../telephony/prompt-voice.js';
 import { PromptMatcher, valueOf } from '../../synthetic/probers/sip/prompt-match.js';
 import { SipCall, type CallSetup, type SipCallOptions } from '../../synthetic/probers/sip/user-agent.js';
 import { REPO_ROOT, waitFor } from '../support/processes.js';

@@ -1,7 +1,7 @@
 // A pcap file of an RTP stream (Ethernet / IPv4 / UDP / RTP, 20 ms apart), made at test time
 // from samples, for SIPp's play_pcap_audio: the repository holds no captures.
-import { encodeG711 } from '../../synthetic/probers/sip/g711.js';
-import { encodeRtp } from '../../synthetic/probers/sip/rtp.js';
+import { encodeG711 } from '../../telephony/g711.js';
+import { encodeRtp } from '../../telephony/rtp.js';
 
 function ipChecksum(header: Buffer): number {
   let sum = 0;

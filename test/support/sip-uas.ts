@@ -3,7 +3,7 @@
 // brevity; the SIPp referee tests are what check the wire against an implementation not ours.
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { header, parseSipMessage, serializeSipMessage, type SipRequest } from '../../synthetic/probers/sip/message.js';
+import { header, parseSipMessage, serializeSipMessage, type SipRequest } from '../../telephony/sip-message.js';
 
 export interface UasCall {
   invite: SipRequest;

@@ -4,10 +4,10 @@
 // is always recognised, a wrong one never passes for the expected one, silence is silence, and a
 // value read digit by digit comes back as the value.
 import { describe, expect, it } from 'vitest';
-import { synthesisePrompt } from '../../sandbox/ivr-prompts.js';
-import { encodeG711 } from '../../synthetic/probers/sip/g711.js';
+import { synthesisePrompt } from '../../telephony/prompt-voice.js';
+import { encodeG711 } from '../../telephony/g711.js';
 import { PromptMatcher, valueOf, type PromptHearing } from '../../synthetic/probers/sip/prompt-match.js';
-import { encodeRtp, RtpAudioReceiver } from '../../synthetic/probers/sip/rtp.js';
+import { encodeRtp, RtpAudioReceiver } from '../../telephony/rtp.js';
 
 const TEXTS: Record<string, string> = {
   menu: '欢迎致电中国移动，查询话费请按1，账单查询请按2，充值请按3，套餐变更请按4，人工服务请按0',

@@ -2,10 +2,10 @@
 // ACK, audio in, DTMF out, BYE), digest authentication, failures with their status, CANCEL at
 // the deadline, an answer crossing the CANCEL, a far-end hang-up, and an unreachable far end.
 import { afterEach, describe, expect, it } from 'vitest';
-import { digestResponse, parseDigestChallenge } from '../../synthetic/probers/sip/digest.js';
-import { encodeG711 } from '../../synthetic/probers/sip/g711.js';
-import { header, headerParam, type SipRequest } from '../../synthetic/probers/sip/message.js';
-import { decodeRtp, encodeRtp, parseTelephoneEvent } from '../../synthetic/probers/sip/rtp.js';
+import { digestResponse, parseDigestChallenge } from '../../telephony/digest.js';
+import { encodeG711 } from '../../telephony/g711.js';
+import { header, headerParam, type SipRequest } from '../../telephony/sip-message.js';
+import { decodeRtp, encodeRtp, parseTelephoneEvent } from '../../telephony/rtp.js';
 import { SipCall, type SipCallOptions } from '../../synthetic/probers/sip/user-agent.js';
 import { answerSdp, startUas, type TestUas } from '../support/sip-uas.js';
 

@@ -1,12 +1,12 @@
 // The SIP user agent's wire pieces in isolation: message parsing, digest against the RFC vectors,
 // the SDP offer and answer, G.711, RTP packets, RFC 4733 events and the audio receiver's layout.
 import { describe, expect, it } from 'vitest';
-import { digestAuthorization, digestResponse, parseDigestChallenge } from '../../synthetic/probers/sip/digest.js';
-import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../../synthetic/probers/sip/g711.js';
-import { header, headerParam, headerUri, parseSipMessage, serializeSipMessage, uriHostPort } from '../../synthetic/probers/sip/message.js';
-import { decodeRtp, dtmfPackets, encodeRtp, parseTelephoneEvent, RtpAudioReceiver } from '../../synthetic/probers/sip/rtp.js';
-import { parseSdpMedia, sdpOffer } from '../../synthetic/probers/sip/sdp.js';
-import { encodeG711 } from '../../synthetic/probers/sip/g711.js';
+import { digestAuthorization, digestResponse, parseDigestChallenge } from '../../telephony/digest.js';
+import { alawToLinear, linearToAlaw, linearToUlaw, ulawToLinear } from '../../telephony/g711.js';
+import { header, headerParam, headerUri, parseSipMessage, serializeSipMessage, uriHostPort } from '../../telephony/sip-message.js';
+import { decodeRtp, dtmfPackets, encodeRtp, parseTelephoneEvent, RtpAudioReceiver } from '../../telephony/rtp.js';
+import { parseSdpMedia, sdpOffer } from '../../telephony/sdp.js';
+import { encodeG711 } from '../../telephony/g711.js';
 
 describe('SIP messages', () => {
   it('parses compact and folded headers, and keeps the body to Content-Length', () => {

@@ -10,10 +10,10 @@ import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import type { SecretRef } from '../../../config/index.js';
-import { digestAuthorization, parseDigestChallenge } from './digest.js';
-import { header, headerParam, headerUri, parseCSeq, parseSipMessage, serializeSipMessage, type SipMessage, type SipRequest, type SipResponse } from './message.js';
-import { dtmfPackets, encodeRtp, RtpAudioReceiver } from './rtp.js';
-import { parseSdpMedia, PT_TELEPHONE_EVENT_OFFER, sdpOffer, type SdpMedia } from './sdp.js';
+import { digestAuthorization, parseDigestChallenge } from '../../../telephony/digest.js';
+import { header, headerParam, headerUri, parseCSeq, parseSipMessage, serializeSipMessage, type SipMessage, type SipRequest, type SipResponse } from '../../../telephony/sip-message.js';
+import { dtmfPackets, encodeRtp, RtpAudioReceiver } from '../../../telephony/rtp.js';
+import { parseSdpMedia, PT_TELEPHONE_EVENT_OFFER, sdpOffer, type SdpMedia } from '../../../telephony/sdp.js';
 
 export interface SipCredentials {
   username: string;
