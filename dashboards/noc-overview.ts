@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, dashboardPath, finishDashboard, newDashboard, section } from './dashboard.js';
 import { COLOR, barGaugePanel, fallingThresholds, gridPanel, risingThresholds, stateMappings, statPanel, steps, tablePanel } from './panels.js';
 import { belowObjective, selector } from './promql.js';
+import { allMaintenanceExpr, maintenanceAnnotation } from './maintenance.js';
 import { SPREADING_CHANNELS, dashboardSettings, type DashboardSettings } from './settings.js';
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 
@@ -62,6 +63,7 @@ export function nocOverview(config: Config): dashboard.Dashboard {
     description: 'Which channel, which transaction, how far from target, now. Generated from the config; do not edit in Grafana.',
     refresh: '30s',
     from: 'now-1h',
+    annotations: [maintenanceAnnotation(allMaintenanceExpr())],
   })
     .withRow(section('Needs a person now'))
     .withPanel(

@@ -1,6 +1,6 @@
 // Transaction detail: the on-call drill-down for one transaction (variables transaction, channel,
 // location). Success against the objective, failures by reason and by failing step, latency
-// quantiles and per-step durations, probes and real traffic side by side, firing alerts as annotations.
+// quantiles and per-step durations, probes and real traffic side by side, firing alerts and maintenance windows as annotations.
 import { METRICS } from '../contract/metrics.js';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Config } from '../config/index.js';
@@ -8,6 +8,7 @@ import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboa
 import { COLOR, DATASOURCE, barGaugePanel, neutralThresholds, risingThresholds, statPanel, tablePanel, timeSeriesPanel, type Query } from './panels.js';
 import { burnFromFailureRatio, failureRatio, quantile, selector, successRatio, sumIncrease, sumRate, union, withLabel, type Matchers } from './promql.js';
 import { BURN_FACTOR, dashboardSettings } from './settings.js';
+import { detailMaintenanceExpr, maintenanceAnnotation } from './maintenance.js';
 
 export const DETAIL_VARIABLES = Object.freeze({ transaction: 'transaction', channel: 'channel', location: 'location' });
 
@@ -111,7 +112,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
     refresh: '1m',
     from: 'now-6h',
     variables: variables(),
-    annotations: [alertAnnotation()],
+    annotations: [alertAnnotation(), maintenanceAnnotation(detailMaintenanceExpr(config, '$transaction', '$channel'))],
   })
     .withRow(section('$transaction over the selected range'))
     .withPanel(

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { generateRules, toYaml } from '../../alerts/index.js';
 import { createMetrics } from '../../collector/metrics.js';
-import { parseConfig, type Config } from '../../config/index.js';
+import { maintenanceActive, parseConfig, type Config } from '../../config/index.js';
 import { generateDashboards } from '../../dashboards/generate.js';
 import { backfillHistory } from '../support/history.js';
 import { REPO_ROOT, freePort, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
@@ -49,6 +49,14 @@ function testConfigText(): string {
   const maintenance = doc.get('maintenance') as { items: Array<{ key: { value: string }; value: { toJSON(): { channels?: string[] } } }> } | undefined;
   for (const item of [...(maintenance?.items ?? [])]) {
     if ((item.value.toJSON().channels ?? []).some((c) => c !== 'web')) doc.deleteIn(['maintenance', item.key.value]);
+  }
+  // The maintenance annotations draw windows that are on; the shipped ones are at night on the
+  // business clock, so two one-off windows hold the test's hours: one on a channel, one on a
+  // backend (each variable set below reaches both kinds of term of the detail's annotation).
+  const minute = (ms: number) => `${new Date(Math.floor(ms / 60_000) * 60_000).toISOString().slice(0, 16)}Z`;
+  const now = Date.now();
+  for (const [id, scope] of [['web_drill', { channels: ['web'] }], ['billing_failover', { backends: ['billing'] }]] as const) {
+    doc.setIn(['maintenance', id], doc.createNode({ description: `test window ${id}`, ...scope, from: minute(now - 3_600_000), to: minute(now + 3 * 3_600_000) }));
   }
   // The shipped checks name the channels cut above (the SMS hall's own over SMPP): every kept
   // channel × every kept transaction instead.
@@ -250,6 +258,24 @@ describe('every dashboard query against real Prometheus', () => {
     expect(failures, failures.join('\n')).toEqual([]);
     expect(count).toBeGreaterThan(80);
   }, 60_000);
+
+  it('draws the maintenance windows that are on: all of them on the NOC overview, on the detail those covering its channel or a backend of its transaction', async () => {
+    const url = (prom as Managed).url;
+    const annotation = (file: string) => {
+      const d = JSON.parse(generateDashboards(config).find((f) => f.path.endsWith(file))?.content as string) as { annotations: { list: Array<{ name: string; expr?: string }> } };
+      return d.annotations.list.find((a) => a.name === 'Maintenance windows')?.expr as string;
+    };
+    const on = config.maintenance.filter((w) => maintenanceActive(w, at * 1000, config.service.utcOffsetMinutes));
+    expect(on.map((w) => w.id)).toEqual(expect.arrayContaining(['web_drill', 'billing_failover']));
+    const windows = async (expr: string) => [...new Set((await instant(url, expr, at)).result.map((r) => r.metric.window))].sort();
+    expect(await windows(annotation('noc-overview.json'))).toEqual(on.map((w) => w.id).sort());
+    const detail = annotation('transaction-detail.json');
+    for (const [transaction, channel] of [['other_query', 'web'], ['other_query', 'wechat'], ['balance_query', 'wechat'], ['bill_query', '.*']] as const) {
+      const backends = config.transactions.find((t) => t.id === transaction)?.backends ?? [];
+      const expected = on.filter((w) => w.channels.some((c) => new RegExp(`^(?:${channel})$`).test(c)) || w.backends.some((b) => backends.includes(b))).map((w) => w.id);
+      expect(await windows(interpolate(detail, { transaction, channel })), `${transaction} on ${channel}`).toEqual(expected.sort());
+    }
+  });
 
   it('fills the template variables from the data: label_values queries return the configured values', async () => {
     const url = (prom as Managed).url;
