@@ -15,6 +15,8 @@ import { journalApi, type JournalSource } from './journal-api.js';
 import { describeApi } from './openapi.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
+import { createExposition, type Exposition } from './exposition.js';
+import { createScrapeGate, SCRAPE_LIMITS, type ScrapeLimits } from './scrape-gate.js';
 
 export interface CheckRunControl {
   runNow(checkId: string): Promise<ProbeResult>;
@@ -36,6 +38,10 @@ export interface CollectorDeps {
   version?: string;
   /** The probe journal of a process that runs money-moving checks: GET /api/v1/journal. */
   journal?: JournalSource;
+  /** The /metrics renderer (by default a cached one over `metrics.registry`). */
+  exposition?: Exposition;
+  /** How many scrapes are served at once and how many wait (collector/scrape-gate.ts). */
+  scrapeLimits?: ScrapeLimits;
 }
 
 const ResultsQuery = Type.Object(
@@ -63,6 +69,9 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   // First, so the OpenAPI document sees every route declared below and by later plugins.
   describeApi(app, deps.version ?? '0.0.0');
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
+  const exposition = deps.exposition ?? createExposition(deps.metrics.registry);
+  const scrapeLimits = deps.scrapeLimits ?? SCRAPE_LIMITS;
+  const scrapeGate = createScrapeGate(scrapeLimits);
 
   // Authorisation after routing, from the route's own flag: the router has already decoded the
   // path, so what is checked is the route that will run, however the URL was spelled. A change
@@ -103,9 +112,15 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   // The routes load with the plugins (at ready), after anything the caller hooks onto the app,
   // so a caller can see every route (the admin-route inventory test does).
   void app.register(async (api) => {
+    // Scrapes share one rendering and one body; past the gate's places they wait or are refused,
+    // so no number of scrapers can hold the probes' event loop (docs/scraping.md).
     api.get('/metrics', async (_req, reply) => {
-      const body = await deps.metrics.registry.metrics();
-      return reply.header('content-type', deps.metrics.registry.contentType).send(body);
+      if (!(await scrapeGate.admit(reply.raw))) {
+        reply.header('retry-after', String(scrapeLimits.retryAfterSeconds));
+        return sendError(reply, 'CH_SCRAPE_BUSY', `/metrics: ${scrapeLimits.concurrent} scrapes are being answered and ${scrapeLimits.queued} are waiting; retry after ${scrapeLimits.retryAfterSeconds} s`);
+      }
+      const body = await exposition.render();
+      return reply.header('content-type', exposition.contentType).send(body);
     });
 
     api.get('/healthz', async () => ({ status: 'ok' }));

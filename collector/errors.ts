@@ -60,6 +60,11 @@ export const CollectorErrorCodes = declareErrors(
       status: 503,
       description: 'The collector could not read or write its durable state (disk full, read-only, closed). Nothing was recorded; agents retry with backoff.',
     },
+    CH_SCRAPE_BUSY: {
+      status: 503,
+      description:
+        '`GET /metrics`: more scrapes at once than the collector serves and queues (8 answered, 32 waiting, at most 5 s each; collector/scrape-gate.ts). Sent with `Retry-After`; the probes are not slowed. One Prometheus, or an HA pair, never meets it; many scrapers or a load test do (docs/scraping.md).',
+    },
     CH_RUNNER_UNAVAILABLE: { status: 503, description: 'This process runs no probes (collector mode) or is stopping.' },
     CH_INTERNAL: { status: 500, description: 'A bug: the request failed in an unexpected way. The log has the stack; please report it.' },
   },
