@@ -11,6 +11,7 @@ import { AccountNotAllowedError, AccountPoolExhaustedError, unsafeRequest, type 
 import type { CircuitBreakers } from './breaker.js';
 import type { PreparedStep, Prober, ProbeSession, ProbeTarget } from './probers/index.js';
 import type { ChannelRateLimiter } from './rate-limit.js';
+import { runDeadline } from './deadline.js';
 import { withSafeText, type FailureReason, type ProbeResult, type SkipReason, type StepResult } from './result.js';
 import { MissingValueError, monthsOf, renderJson, renderTemplate, type TemplateContext } from './template.js';
 
@@ -311,7 +312,8 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
           detail: `"${moneyStep.name}" may have gone through, and what its compensation needs was in an answer never received; "${moneyStep.name}" is not idempotent, so it cannot be asked again: compensate by hand`,
         };
       }
-      const deadline = AbortSignal.timeout(check.timeoutMs);
+      const deadlineTimer = runDeadline(check.timeoutMs);
+      const deadline = deadlineTimer.signal;
       let lease: AccountLease | null = null;
       let session: ProbeSession | null = null;
       try {
@@ -354,6 +356,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       } catch (err) {
         return { kind: 'retry', detail: `${(err as Error).name}: ${(err as Error).message}` };
       } finally {
+        deadlineTimer.clear();
         lease?.release();
         await session?.close().catch(() => undefined);
       }
@@ -387,19 +390,6 @@ async function readBack(
   if (differ.length === 0) return { kind: 'compensated' };
   const what = differ.map(([name, value]) => `${name} reads ${JSON.stringify(vars[name] ?? null)}, baseline ${JSON.stringify(value)}`).join('; ');
   return { kind: 'drift', detail: `compensated, but the account is not back at its baseline: ${what}; restore it by hand if reconciliation cannot` };
-}
-
-/**
- * A run's deadline, cancelled when the run ends. Not AbortSignal.timeout: its timer cannot be
- * cancelled, so every run left one behind that woke the process a whole timeout later, about a
- * tenth of a probe's CPU (docs/performance.md).
- */
-function runDeadline(ms: number): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
-  // Like AbortSignal.timeout's: a pending deadline alone does not keep the process alive.
-  timer.unref();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
 }
 
 /** A run the runner will not carry out; reported as reason `internal`, nothing sent. */
