@@ -4,6 +4,7 @@
 // composition lives here once instead of drifting apart in two commands.
 import { randomBytes } from 'node:crypto';
 import { secretReader, type Config, type SecretReader } from '../config/index.js';
+import type { IvrLine } from '../sandbox/ivr.js';
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
 import { TestAccountPool } from '../synthetic/accounts.js';
@@ -24,6 +25,8 @@ export interface ProbeSetup {
   sandboxAccounts: Array<{ msisdn: string; pin: string }>;
   /** Each smpp channel's bind credentials, password resolved: what an embedded sandbox SMSC must know. */
   smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
+  /** Each sip channel's number and trunk credentials, password resolved: what an embedded sandbox IVR must know. */
+  ivrLines: IvrLine[];
 }
 
 /**
@@ -43,7 +46,8 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
   // mistake the sandbox refuses at start (CH_SANDBOX_ACCOUNTS_INVALID), not a tie to break silently.
   const sandboxAccounts = resolved;
   const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSecret(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
-  return { readSecret, accountPools, sandboxAccounts, smscAccounts };
+  const ivrLines = sipLines(config, readSecret);
+  return { readSecret, accountPools, sandboxAccounts, smscAccounts, ivrLines };
 }
 
 export interface ProbeEngineOptions {
@@ -53,6 +57,8 @@ export interface ProbeEngineOptions {
   sandboxUrl: string | null;
   /** The embedded sandbox SMSC (`smpp://host:port`), when this process runs one. */
   sandboxSmppUrl?: string | null;
+  /** The embedded sandbox IVR (`sip:host:port`), when this process runs one. */
+  sandboxSipUrl?: string | null;
   /** Where the SMPP bind-state gauge is registered; none when not given. */
   registry?: Registry;
   log: Logger;
@@ -85,6 +91,7 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
     config,
     probers: probers.probers,
     sandboxSmppUrl: options.sandboxSmppUrl ?? null,
+    sandboxSipUrl: options.sandboxSipUrl ?? null,
     accountPools: setup.accountPools,
     rateLimiters,
     sandboxUrl: options.sandboxUrl,
@@ -137,6 +144,20 @@ export function sandboxEnvironment(config: Config, env: NodeJS.ProcessEnv, log: 
       out[ref.env] = randomBytes(6).toString('base64url');
       log.info({ variable: ref.env }, 'sandbox embedded and the SMPP password variable is unset: using a random password for this process');
     }
+    const sipRef = channel.sip?.credentials?.password;
+    if (sipRef && 'env' in sipRef && !out[sipRef.env]) {
+      out[sipRef.env] = randomBytes(12).toString('base64url');
+      log.info({ variable: sipRef.env }, 'sandbox embedded and the SIP trunk password variable is unset: using a random password for this process');
+    }
   }
   return out;
+}
+
+/** The sip channels as the sandbox IVR answers them: number and trunk credentials, password read now. */
+export function sipLines(config: Config, readSecret: SecretReader): IvrLine[] {
+  return config.channels.flatMap((c) =>
+    c.sip
+      ? [{ channel: c.id, number: c.sip.number, username: c.sip.credentials?.username ?? null, password: c.sip.credentials ? readSecret(c.sip.credentials.password, `channels.${c.id}.sip.password`) : null }]
+      : [],
+  );
 }

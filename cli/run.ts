@@ -13,6 +13,7 @@ import { loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { openProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
+import { startSandboxIvr, type SandboxIvr } from '../sandbox/ivr.js';
 import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
 import { createSandboxState } from '../sandbox/state.js';
 import type { NotificationLog } from '../status/notification-log.js';
@@ -127,12 +128,15 @@ export async function startService(options: {
     ...(options.notifications ? { notifications: options.notifications } : {}),
   });
   let smsc: SandboxSmsc | null = null;
+  let ivr: SandboxIvr | null = null;
   if (config.service.sandbox) {
     // One sandbox state behind both the HTTP channel APIs and the SMSC: same subscribers, same faults.
     const state = createSandboxState({ config, accounts: setup.sandboxAccounts });
     // The fault routes are marked admin-only; the collector app's hook checks the token on them.
     await app.register(sandboxPlugin, { prefix: '/sandbox', config, accounts: setup.sandboxAccounts, state });
-    if (setup.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: setup.smscAccounts, log: log.child({ component: 'sandbox-smsc' }) }, listen.host === '::1' ? '::1' : '127.0.0.1');
+    const loopback = listen.host === '::1' ? '::1' : '127.0.0.1';
+    if (setup.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: setup.smscAccounts, log: log.child({ component: 'sandbox-smsc' }) }, loopback);
+    if (setup.ivrLines.length > 0) ivr = await startSandboxIvr({ state, lines: setup.ivrLines, log: log.child({ component: 'sandbox-ivr' }) }, loopback);
   }
   await app.register(ingestPlugin, eventIngestForRun({ config, registry, metrics, sink, log, readSecret: setup.readSecret }));
   const reports = await scheduledReports({ config, app, registry, log });
@@ -143,6 +147,7 @@ export async function startService(options: {
   } catch (err) {
     await reports.stop();
     await smsc?.close();
+    await ivr?.close();
     await safety.stop();
     throw err;
   }
@@ -156,6 +161,7 @@ export async function startService(options: {
     setup,
     sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
     sandboxSmppUrl: smsc?.url ?? null,
+    sandboxSipUrl: ivr?.url ?? null,
     registry,
     log,
     safety,
@@ -170,7 +176,7 @@ export async function startService(options: {
     },
   });
   scheduler = engine.scheduler;
-  log.info({ url, ...(smsc ? { smsc: smsc.url } : {}), config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
+  log.info({ url, ...(smsc ? { smsc: smsc.url } : {}), ...(ivr ? { ivr: ivr.url } : {}), config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
 
   let stopped = false;
   return {
@@ -184,6 +190,7 @@ export async function startService(options: {
       await engine.stop();
       await safety.stop();
       await smsc?.close();
+      await ivr?.close();
       await app.close();
       log.info('stopped');
     },

@@ -9,14 +9,16 @@ import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } f
 
 import { buildSandboxApp, SANDBOX_PREFIX } from '../sandbox/app.js';
 import { SandboxError } from '../sandbox/errors.js';
+import { startSandboxIvr, type IvrLine, type SandboxIvr } from '../sandbox/ivr.js';
 import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
 import { createSandboxState } from '../sandbox/state.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { sipLines } from './probe-engine.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, UsageError, type CliIO, type CommandMain } from './command.js';
 
 export const DEFAULT_SANDBOX_LISTEN = '127.0.0.1:9471';
 
-const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--smpp-listen HOST:PORT] [--log-format pretty|json]
+const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--smpp-listen HOST:PORT] [--sip-listen HOST:PORT] [--log-format pretty|json]
 
 Serves the simulated operator back end alone under /sandbox/ (default ${DEFAULT_SANDBOX_LISTEN}),
 with the channels, transactions, backends and test accounts of FILE (default ${DEFAULT_CONFIG_FILE}).
@@ -24,7 +26,10 @@ Test-account PINs are read from their secret references; when a referenced envir
 is unset, a random PIN is made for this process and written to a private file (path printed).
 When the config has smpp channels, the sandbox SMSC also listens (--smpp-listen, by default the
 --listen host on a free port; its smpp:// URL is printed), with the same subscribers and faults;
-an unset bind password variable gets a random password the same way as a PIN.
+an unset bind password variable gets a random password the same way as a PIN. When it has sip
+channels, the sandbox IVR also listens on UDP (--sip-listen, by default the --listen host on a
+free port; its sip: URL is printed) and answers their numbers with the hotline menu
+(docs/sandbox.md, "The IVR"); an unset trunk password variable gets a random one likewise.
 Stops on SIGINT or SIGTERM. Exit 2 on a bad config or flag. API: docs/sandbox.md.
 ${LOG_FORMAT_HELP}
 `;
@@ -49,7 +54,7 @@ export const main: CommandMain = async (args, io) => {
 export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSignal, onListening?: (url: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, 'smpp-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, 'smpp-listen': { type: 'string' }, 'sip-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -60,6 +65,8 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   if (!listen) throw new UsageError(`--listen: "${listenText}" must be HOST:PORT with a port from 0 to 65535`);
   const smppListen = values['smpp-listen'] === undefined ? { host: listen.host, port: 0 } : parseListen(values['smpp-listen']);
   if (!smppListen) throw new UsageError(`--smpp-listen: "${values['smpp-listen']}" must be HOST:PORT with a port from 0 to 65535`);
+  const sipListen = values['sip-listen'] === undefined ? { host: listen.host, port: 0 } : parseListen(values['sip-listen']);
+  if (!sipListen) throw new UsageError(`--sip-listen: "${values['sip-listen']}" must be HOST:PORT with a port from 0 to 65535`);
 
   let config: Config;
   let pins: ResolvedPins;
@@ -82,7 +89,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
       const file = path.join(pinDir, variable);
       await writeFile(file, `${pin}\n`, { mode: 0o600, flag: 'wx' });
       // The PIN itself never reaches a terminal or a log: only where to read it.
-      io.stderr.write(`channel-health sandbox: ${variable} is not set; using a random ${pins.smscAccounts.length > 0 && variable === pins.passwordVariable ? 'password' : 'PIN'} for this process, readable in ${file} (mode 0600, removed on exit)\n`);
+      io.stderr.write(`channel-health sandbox: ${variable} is not set; using a random ${pins.passwordVariables.has(variable) ? 'password' : 'PIN'} for this process, readable in ${file} (mode 0600, removed on exit)\n`);
     }
   }
   const removePins = async () => {
@@ -91,18 +98,26 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
 
   let app;
   let smsc: SandboxSmsc | null = null;
+  let ivr: SandboxIvr | null = null;
   try {
     // One state behind the HTTP channel APIs and the SMSC: same subscribers, same faults.
     const state = createSandboxState({ config, accounts: pins.accounts });
     app = buildSandboxApp({ config, accounts: pins.accounts, logger: log, state });
     await app.ready();
     if (pins.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: pins.smscAccounts, log }, smppListen.host, smppListen.port);
+    if (pins.ivrLines.length > 0) ivr = await startSandboxIvr({ state, lines: pins.ivrLines, log: log.child({ component: 'sandbox-ivr' }) }, sipListen.host, sipListen.port);
   } catch (err) {
+    await smsc?.close();
     await app?.close();
     await removePins();
     if (err instanceof SandboxError) {
       io.stderr.write(`${err.code}: ${values.config ?? DEFAULT_CONFIG_FILE}: ${err.message}\n`);
       return err.exitCode;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      io.stderr.write(`channel-health sandbox: cannot listen on ${values['smpp-listen'] ?? values['sip-listen'] ?? listenText}: ${(err as Error).message}\n`);
+      return EXIT.failed;
     }
     throw err;
   }
@@ -110,6 +125,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
     await smsc?.close();
+    await ivr?.close();
     await app.close();
     await removePins();
     const code = (err as NodeJS.ErrnoException).code;
@@ -124,10 +140,12 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${SANDBOX_PREFIX}`;
   io.stderr.write(`channel-health sandbox: serving ${url} (channels: ${config.channels.map((c) => c.id).join(', ')}; ${new Set(pins.accounts.map((a) => a.msisdn)).size} test accounts)\n`);
   if (smsc) io.stderr.write(`channel-health sandbox: SMSC at ${smsc.url} (smpp channels: ${pins.smscAccounts.map((a) => a.channel).join(', ')})\n`);
+  if (ivr) io.stderr.write(`channel-health sandbox: IVR at ${ivr.url} (sip channels: ${pins.ivrLines.map((l) => `${l.channel} ${l.number}`).join(', ')})\n`);
   onListening?.(url);
 
   if (!stopSignal.aborted) await new Promise((resolve) => stopSignal.addEventListener('abort', resolve, { once: true }));
   await smsc?.close();
+  await ivr?.close();
   await app.close();
   await removePins();
   return EXIT.ok;
@@ -140,8 +158,10 @@ interface ResolvedPins {
   generated: Map<string, string>;
   /** Each smpp channel's bind credentials, password resolved. */
   smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
-  /** A variable among `generated` that holds an SMPP password, for the message. */
-  passwordVariable: string | null;
+  /** Variables among `generated` that hold an SMPP or SIP password, for the message. */
+  passwordVariables: Set<string>;
+  /** Each sip channel's number and trunk credentials, password resolved. */
+  ivrLines: IvrLine[];
 }
 
 /** Every test account once, with its PIN read now (so a missing secret file stops the start). */
@@ -158,7 +178,7 @@ function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
       }
     }
   }
-  let passwordVariable: string | null = null;
+  const passwordVariables = new Set<string>();
   for (const channel of config.channels) {
     const ref = channel.smpp?.password;
     if (ref && 'env' in ref && !withGenerated[ref.env]) {
@@ -166,7 +186,14 @@ function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
       const password = randomBytes(6).toString('base64url');
       generated.set(ref.env, password);
       withGenerated[ref.env] = password;
-      passwordVariable = ref.env;
+      passwordVariables.add(ref.env);
+    }
+    const sipRef = channel.sip?.credentials?.password;
+    if (sipRef && 'env' in sipRef && !withGenerated[sipRef.env]) {
+      const password = randomBytes(12).toString('base64url');
+      generated.set(sipRef.env, password);
+      withGenerated[sipRef.env] = password;
+      passwordVariables.add(sipRef.env);
     }
   }
   const read = secretReader(config.baseDir, withGenerated);
@@ -175,5 +202,6 @@ function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
     accounts.map((account, i) => ({ msisdn: account.msisdn, pin: account.pin ? read(account.pin, `accounts.${pool}[${i}].pin`) : '' })),
   );
   const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: read(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
-  return { accounts: resolved, generated, smscAccounts, passwordVariable };
+  const ivrLines = sipLines(config, read);
+  return { accounts: resolved, generated, smscAccounts, passwordVariables, ivrLines };
 }

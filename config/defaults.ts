@@ -35,6 +35,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   breaker: Object.freeze({ openAfter: 5, maxBackoff: 8 }),
   /** The smpp transport's bind (channels.<id>.smpp). */
   smpp: Object.freeze({ systemType: '', addressTon: 1, addressNpi: 1, enquireLink: '30s', window: 10, rebindMax: '30s' }),
+  /** The sip transport (channels.<id>.sip): trunk lines when the channel has no rate cap. */
+  sip: Object.freeze({ trunkLines: 4 }),
   ingest: Object.freeze({ maxBatch: 1000, maxBodyBytes: 1024 * 1024, stateDir: '.channel-health/collector', dedupeWindow: '7d' }),
   agent: Object.freeze({ listen: '127.0.0.1:9472', spoolDir: '.channel-health/agent', batchSize: 200, maxBackoff: '30s' }),
   // Monday 09:00 on the business clock: the review meets on Monday about the week just ended.

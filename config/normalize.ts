@@ -11,6 +11,7 @@ import { normalizeSafety } from './safety.js';
 import type { RawConfig } from './schema.js';
 import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, normalizeReportSchedule, parseListen } from './settings.js';
 import { renderForValidation } from './steps.js';
+import { normalizeSipChannel } from './transport-sip.js';
 import { normalizeSmppChannel } from './transport-smpp.js';
 import type { Config } from './types.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
@@ -50,6 +51,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
     const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
     if (rendered !== null && c.transport === 'http') checkAbsoluteUrl(rendered, `${where}.baseUrl`, problems);
     const smpp = normalizeSmppChannel(c, where, rendered, problems);
+    const sip = normalizeSipChannel(c, where, rendered, problems);
     if (c.businessCode && c.transport === 'http') {
       if (c.businessCode.path === undefined) problem(`${where}.businessCode`, 'needs path, the JSON path of the code, on an http channel');
       else tryJsonPath(c.businessCode.path, `${where}.businessCode.path`, problems);
@@ -64,6 +66,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       transport: c.transport,
       baseUrl: c.baseUrl,
       smpp,
+      sip,
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
       capacityPerSecond: c.capacityPerSecond ?? null,
       escalation: c.escalation ?? null,

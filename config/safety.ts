@@ -92,12 +92,13 @@ export function moneyMovingPlan(i: MoneyPlanInput): MoneyMovingPlan | null {
   // Literal amounts are checked now; templated ones when the request is rendered.
   let sendsAmount = false;
   i.rawSteps.forEach((s, n) => {
-    const fields = s.sms ? (s.sms.amount !== undefined ? [{ path: '.amount', value: s.sms.amount as unknown }] : []) : [...amountFields(s.request?.json)];
+    const keyed = s.sms ?? s.sip;
+    const fields = keyed ? (keyed.amount !== undefined ? [{ path: '.amount', value: keyed.amount as unknown }] : []) : [...amountFields(s.request?.json)];
     for (const field of fields) {
       sendsAmount = true;
       const value = typeof field.value === 'number' ? field.value : typeof field.value === 'string' && !field.value.includes('{{') ? Number(field.value) : null;
       if (value === null) continue;
-      const where = `${i.stepsWhere}[${n}].${s.sms ? 'sms' : 'request.json'}${field.path}`;
+      const where = `${i.stepsWhere}[${n}].${s.sms ? 'sms' : s.sip ? 'sip' : 'request.json'}${field.path}`;
       if (!Number.isFinite(value)) problem(where, `"${String(field.value)}" is not a number`);
       else if (i.maxAmount !== null && Math.abs(value) > i.maxAmount) problem(where, `${value} is above maxAmount ${i.maxAmount} (${i.checkWhere})`);
     }
@@ -188,7 +189,7 @@ export function normalizeSafety(
   // outlive the money it records. Anything else moves money that survives a crash.
   const embeddedOnly = checks
     .filter((c) => c.moneyMoving !== null)
-    .every((c) => /\{\{\s*sandbox\.(?:url|smppUrl)\s*\}\}/.test(raw.channels[c.channel]?.baseUrl ?? ''));
+    .every((c) => /\{\{\s*sandbox\.(?:url|smppUrl|sipUrl)\s*\}\}/.test(raw.channels[c.channel]?.baseUrl ?? ''));
   const journalPath = j.path !== undefined ? path.resolve(baseDir, j.path) : embeddedOnly ? null : path.resolve(baseDir, d.journal.path);
   const openAfter = b.openAfter ?? d.breaker.openAfter;
   // The breaker must not open before the hard-down alert of the check's tier could fire.

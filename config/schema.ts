@@ -111,20 +111,62 @@ const SmsStepSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The sip transport's slice of a channel: what the probe dials and the prompts it knows by name. */
+const SipChannelSchema = Type.Object(
+  {
+    number: Type.String({ pattern: '^[0-9*#+]{2,20}$', description: 'The hotline number the probe dials (e.g. 10086); the call goes to sip:NUMBER@HOST:PORT of baseUrl, from the test account\'s number as caller.' }),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Digest username for the trunk; the password is read only when a 401/407 challenge asks for it.' })),
+    password: Type.Optional(Type.Union([SecretRefSchema], { description: 'Digest password of the trunk, by secret reference (required with username).' })),
+    prompts: Type.Record(
+      Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$' }),
+      Type.Object(
+        { text: Type.String({ minLength: 1, maxLength: 200, description: 'The prompt\'s words; the reference audio (8 kHz) is synthesised from them by telephony/prompt-voice.ts, the voice the sandbox IVR speaks with.' }) },
+        { additionalProperties: false },
+      ),
+      {
+        description:
+          'Reference prompts by name, as steps\' `sip.expect` names them. Prompts named 0 to 9 (and `point`) are the digits a value is read out with; a step needs them to capture a value.',
+      },
+    ),
+    trunkLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Probe calls up at once on this channel per location (the trunk capacity the probes may take); by default rateLimitPerSecond rounded up, or ${D.sip.trunkLines} without one. A call waits for a free line within its check's timeout.` })),
+  },
+  { additionalProperties: false, description: 'Required with transport sip: the hotline number, trunk credentials and reference prompts.' },
+);
+
+/** The sip transport's slice of a step: one thing done on the call, and what must be heard next. */
+const SipStepSchema = Type.Object(
+  {
+    dial: Type.Optional(Type.Literal(true, { description: 'Place the call (the first step of a sip flow).' })),
+    press: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Keys to press (template), sent as RFC 4733 telephone events: 0-9, *, #.' })),
+    hangup: Type.Optional(Type.Literal(true, { description: 'End the call with BYE (a flow\'s last step; the call is ended at the end of the run in any case).' })),
+    expect: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description:
+          'The prompts that must be heard next, by name, space-separated; `<name>` reads a value spoken as digit prompts (like a regex group), which `extract` may take. E.g. `balance_is <balance> yuan`.',
+      }),
+    ),
+    amount: Type.Optional(Type.Number({ minimum: 0, description: 'The amount the keys enter, as written in `press`; checked against the check\'s maxAmount like a JSON amount.' })),
+  },
+  { additionalProperties: false },
+);
+
 const ChannelSchema = Type.Object(
   {
     description: Type.Optional(Type.String()),
     escalation: Type.Optional(
       Type.String({ minLength: 1, description: 'Whom on-call escalates to when an alert implicates this channel (team, phone, chat room); shown in the alert\'s `escalation` annotation and named by the runbooks.' }),
     ),
-    transport: Type.Union([Type.Literal('http'), Type.Literal('smpp')], { description: 'Prober used for this channel: http (a JSON API) or smpp (an SMS hall behind an SMSC; set `smpp`).' }),
+    transport: Type.Union([Type.Literal('http'), Type.Literal('smpp'), Type.Literal('sip')], { description: 'Prober used for this channel: http (a JSON API), smpp (an SMS hall behind an SMSC; set `smpp`) or sip (a hotline IVR called over SIP; set `sip`).' }),
     baseUrl: Type.String({
       minLength: 1,
       description:
-        'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating. For an smpp channel, the SMSC as smpp://HOST:PORT; {{sandbox.smppUrl}} is the embedded sandbox SMSC.',
+        'Base URL of the channel API; may use {{sandbox.url}}. Must be absolute after templating. For an smpp channel, the SMSC as smpp://HOST:PORT; {{sandbox.smppUrl}} is the embedded sandbox SMSC. For a sip channel, the trunk (outbound proxy) as sip:HOST:PORT over UDP; {{sandbox.sipUrl}} is the embedded sandbox IVR.',
     }),
     smpp: Type.Optional(SmppChannelSchema),
-    rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel.' })),
+    sip: Type.Optional(SipChannelSchema),
+    rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel. On a sip channel it paces call attempts (key presses inside a call are not new requests) and, unless sip.trunkLines says otherwise, bounds the calls up at once: the trunk capacity.' })),
     capacityPerSecond: Type.Optional(
       Type.Number({
         exclusiveMinimum: 0,
@@ -187,9 +229,10 @@ const StepSchema = Type.Object(
       { additionalProperties: false, description: 'The HTTP request of a step on an http channel.' },
     )),
     sms: Type.Optional(Type.Union([SmsStepSchema], { description: 'The text and expected reply of a step on an smpp channel (instead of request).' })),
+    sip: Type.Optional(Type.Union([SipStepSchema], { description: 'What a step does on a sip channel\'s call (dial, press or hangup) and the prompts it must hear (instead of request).' })),
     extract: Type.Optional(
       Type.Record(Type.String(), Type.String(), {
-        description: 'Variables for later steps ({{vars.name}}): name → JSON path of the response (http), or name → named group of `sms.reply` (smpp).',
+        description: 'Variables for later steps ({{vars.name}}): name → JSON path of the response (http), name → named group of `sms.reply` (smpp), or name → `<group>` of `sip.expect` (sip).',
       }),
     ),
     assert: Type.Optional(

@@ -6,6 +6,7 @@ import type { ConfigProblem } from './errors.js';
 import type { RawConfig, RawStep } from './schema.js';
 import { parseTemplate, templateStrings, TEMPLATE_ROOTS } from './template-syntax.js';
 import type { Step } from './types.js';
+import { normalizeSipStep, SANDBOX_SIP_URL_PLACEHOLDER } from './transport-sip.js';
 import { normalizeSmsStep, SANDBOX_SMPP_URL_PLACEHOLDER } from './transport-smpp.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
 
@@ -15,7 +16,7 @@ const TEMPLATE_FIELDS: Record<string, readonly string[]> = {
   transaction: ['id', 'tier'],
   account: ['msisdn', 'pin'],
   run: ['id', 'epochMs', 'month', 'prevMonth', 'checkId', 'location'],
-  sandbox: ['url', 'smppUrl'],
+  sandbox: ['url', 'smppUrl', 'sipUrl'],
 };
 
 /** Stand-in for {{sandbox.url}} while validating; the real one is known once the server listens. */
@@ -41,6 +42,19 @@ export function normalizeSteps(
     const ctx = { sandbox, hasAccount, vars: extracted };
     // A step's shape is its channel's transport's.
     const transport = channel?.transport ?? 'http';
+    if (transport === 'sip' || s.sip) {
+      if (transport !== 'sip') problem(`${sw}.sip`, `channel "${channelId}" uses transport ${transport}: give ${transport === 'smpp' ? 'sms' : 'request'}, not sip`);
+      if (s.request) problem(`${sw}.request`, `channel "${channelId}" uses transport sip: give sip (dial, press or hangup), not request`);
+      if (s.sms) problem(`${sw}.sms`, `channel "${channelId}" uses transport sip: give sip (dial, press or hangup), not sms`);
+      if (!s.sip) {
+        if (!s.request && !s.sms) problem(sw, 'needs sip (dial, press or hangup)');
+        return placeholderStep(s.name);
+      }
+      if (s.sip.press !== undefined) renderForValidation(s.sip.press, ctx, `${sw}.sip.press`, problems, extracted);
+      const step = normalizeSipStep(s, sw, channel, i, problems);
+      for (const name of Object.keys(s.extract ?? {})) extracted.add(name);
+      return step ?? placeholderStep(s.name);
+    }
     if (transport === 'smpp' || s.sms) {
       if (transport !== 'smpp') problem(`${sw}.sms`, `channel "${channelId}" uses transport ${transport}: give request, not sms`);
       if (s.request) problem(`${sw}.request`, `channel "${channelId}" uses transport smpp: give sms (text and reply), not request`);
@@ -163,13 +177,16 @@ export function renderForValidation(
       out += renderSandboxOnly(channelBaseUrl);
       continue;
     }
-    out += part.root === 'sandbox' ? (field === 'smppUrl' ? SANDBOX_SMPP_URL_PLACEHOLDER : SANDBOX_URL_PLACEHOLDER) : 'value';
+    out += part.root === 'sandbox' ? (field === 'smppUrl' ? SANDBOX_SMPP_URL_PLACEHOLDER : field === 'sipUrl' ? SANDBOX_SIP_URL_PLACEHOLDER : SANDBOX_URL_PLACEHOLDER) : 'value';
   }
   return ok ? out : null;
 }
 
 function renderSandboxOnly(template: string): string {
-  return template.replace(/\{\{\s*sandbox\.url\s*\}\}/g, SANDBOX_URL_PLACEHOLDER).replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, SANDBOX_SMPP_URL_PLACEHOLDER);
+  return template
+    .replace(/\{\{\s*sandbox\.url\s*\}\}/g, SANDBOX_URL_PLACEHOLDER)
+    .replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, SANDBOX_SMPP_URL_PLACEHOLDER)
+    .replace(/\{\{\s*sandbox\.sipUrl\s*\}\}/g, SANDBOX_SIP_URL_PLACEHOLDER);
 }
 
 /** Stands in for a step whose problems are already reported: the config is refused anyway. */

@@ -37,11 +37,13 @@ export interface BusinessCodeRule {
 export interface Channel {
   id: string;
   description: string;
-  transport: 'http' | 'smpp';
-  /** Template; render with {{sandbox.url}} (and {{sandbox.smppUrl}}) known. */
+  transport: 'http' | 'smpp' | 'sip';
+  /** Template; render with {{sandbox.url}} (and {{sandbox.smppUrl}}, {{sandbox.sipUrl}}) known. */
   baseUrl: string;
   /** The ESME bind of an smpp channel; null on http channels. */
   smpp: SmppChannelSettings | null;
+  /** The hotline of a sip channel; null on other channels. */
+  sip: SipChannelSettings | null;
   rateLimitPerSecond: number | null;
   /** Provisioned transactions per second; null when not set (the report then shows no headroom). */
   capacityPerSecond: number | null;
@@ -61,6 +63,17 @@ export interface SmppChannelSettings {
   enquireLinkMs: number;
   window: number;
   rebindMaxMs: number;
+}
+
+/** `channels.<id>.sip` with defaults applied. */
+export interface SipChannelSettings {
+  number: string;
+  /** Digest credentials, answered only when challenged; null when the trunk asks for none. */
+  credentials: { username: string; password: SecretRef } | null;
+  /** Reference prompts: name → words (synthesised into 8 kHz reference audio). */
+  prompts: Readonly<Record<string, string>>;
+  /** Probe calls up at once per location (trunk capacity). */
+  trunkLines: number;
 }
 
 export interface Transaction {
@@ -114,8 +127,35 @@ export interface SmsStep {
   };
 }
 
-/** A step: its shape is its channel's transport's (http request, or sms text). */
-export type Step = HttpStep | SmsStep;
+/** One slot of `sip.expect`: a prompt heard by name, or a value read out as digit prompts. */
+export type PromptToken = { kind: 'prompt'; name: string } | { kind: 'value'; group: string };
+
+/** A step of a sip channel: one action on the call, then the prompts that must be heard. */
+export interface SipStep {
+  name: string;
+  always: boolean;
+  sip: {
+    action: 'dial' | 'press' | 'hangup';
+    /** Keys template for press; null otherwise. */
+    keys: string | null;
+    /** What must be heard next; null when nothing is listened for. */
+    expect: readonly PromptToken[] | null;
+    amount: number | null;
+  };
+  /** Variable name → `<group>` of `sip.expect`. */
+  extract: Readonly<Record<string, string>>;
+  assert: {
+    businessCode: boolean;
+    maxLatencyMs: number | null;
+  };
+}
+
+/** A step: its shape is its channel's transport's (http request, sms text, or sip call action). */
+export type Step = HttpStep | SmsStep | SipStep;
+
+export function isSipStep(step: Step): step is SipStep {
+  return 'sip' in step;
+}
 
 export function isSmsStep(step: Step): step is SmsStep {
   return 'sms' in step;

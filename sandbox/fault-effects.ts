@@ -71,6 +71,15 @@ export async function applyFaultEffect(effect: FaultEffect, request: FastifyRequ
     case 'bad_reply':
       // The SMSC's faults (smsc.ts): the channel's HTTP API, if it has one, is not the SMSC.
       return true;
+    case 'busy':
+    case 'unavailable':
+    case 'no_answer':
+    case 'silence':
+    case 'wrong_prompt':
+    case 'rtp_loss':
+    case 'rtp_jitter':
+      // The IVR's faults (ivr.ts): they act on calls, not on HTTP requests.
+      return true;
   }
 }
 

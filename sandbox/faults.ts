@@ -5,12 +5,22 @@ import type { Config } from '../config/index.js';
 import { backendFailureCode } from './envelope.js';
 import { SandboxError, type SandboxProblem } from './errors.js';
 
-export type FaultMode = 'error' | 'latency' | 'hang' | 'reset' | SmscFaultMode;
+export type FaultMode = 'error' | 'latency' | 'hang' | 'reset' | SmscFaultMode | IvrFaultMode;
 
 /** Faults only an SMSC can show; they need a channel scope naming an smpp channel. */
 export const SMSC_FAULT_MODES = ['throttle', 'bind_refused', 'no_reply', 'bad_reply'] as const;
 export type SmscFaultMode = (typeof SMSC_FAULT_MODES)[number];
-export const FAULT_MODES: readonly FaultMode[] = ['error', 'latency', 'hang', 'reset', ...SMSC_FAULT_MODES];
+/**
+ * Faults only an IVR can show; they need a channel scope naming a sip channel. busy (486),
+ * unavailable (503), no_answer (rings until cancelled) and silence (answers, says nothing) hit a
+ * call as it is set up, before any key says which transaction it is for, so they take no
+ * transaction; rtp_loss (rate: the share of packets lost) and rtp_jitter (latencyMs: the most a
+ * packet is held) hit the whole call's audio; wrong_prompt may be scoped to a transaction.
+ */
+export const IVR_FAULT_MODES = ['busy', 'unavailable', 'no_answer', 'silence', 'wrong_prompt', 'rtp_loss', 'rtp_jitter'] as const;
+export type IvrFaultMode = (typeof IVR_FAULT_MODES)[number];
+const IVR_CALL_MODES: readonly string[] = ['busy', 'unavailable', 'no_answer', 'silence', 'rtp_loss', 'rtp_jitter'];
+export const FAULT_MODES: readonly FaultMode[] = ['error', 'latency', 'hang', 'reset', ...SMSC_FAULT_MODES, ...IVR_FAULT_MODES];
 
 export type FaultScope = { backend: string } | { channel: string; transaction?: string };
 
@@ -99,7 +109,7 @@ export class FaultBook {
       mode,
       rate: request.rate ?? FAULT_DEFAULTS.rate,
       durationSeconds,
-      ...(mode === 'latency' ? { latencyMs: request.latencyMs as number } : {}),
+      ...(mode === 'latency' || mode === 'rtp_jitter' ? { latencyMs: request.latencyMs as number } : {}),
       ...(mode === 'error' && request.httpStatus !== undefined ? { httpStatus: request.httpStatus } : {}),
       ...(mode === 'error' ? { code: request.code ?? ('backend' in scope ? backendFailureCode(scope.backend) : FAULT_DEFAULTS.channelFailureCode) } : {}),
       createdAtMs,
@@ -136,7 +146,7 @@ export class FaultBook {
    * of firing latency faults add up, and the oldest firing error/hang/reset fault ends the request.
    * `transaction` is null for requests outside any transaction (login): only channel faults reach them.
    */
-  effect(channel: string, transaction: string | null, random: () => number): FaultEffect {
+  effect(channel: string, transaction: string | null, random: () => number, modes?: ReadonlySet<FaultMode>): FaultEffect {
     const backends = transaction === null ? [] : (this.backendsOf.get(transaction) ?? []);
     let delayMs = 0;
     let terminal: Fault | undefined;
@@ -145,7 +155,7 @@ export class FaultBook {
         'backend' in fault.scope
           ? backends.includes(fault.scope.backend)
           : fault.scope.channel === channel && (fault.scope.transaction === undefined || fault.scope.transaction === transaction);
-      if (!hits || !(random() < fault.rate)) continue;
+      if (!hits || (modes && !modes.has(fault.mode)) || !(random() < fault.rate)) continue;
       if (fault.mode === 'latency') delayMs += fault.latencyMs ?? 0;
       else terminal ??= fault;
     }
@@ -182,6 +192,14 @@ export function checkFaultRequest(request: FaultRequest, config: Pick<Config, 'b
     else if (target && target.transport !== 'smpp') problem('scope.channel', `mode ${request.mode} is the SMSC's and channel "${channel}" uses transport ${target.transport}`);
     if (request.mode === 'bind_refused' && transaction !== undefined) problem('scope.transaction', 'a bind belongs to no transaction: bind_refused is scoped to the channel');
   }
+  if ((IVR_FAULT_MODES as readonly string[]).includes(request.mode)) {
+    const target = config.channels.find((c) => c.id === channel);
+    if (backend !== undefined || channel === undefined) problem('scope', `mode ${request.mode} is the IVR's: scope it to a sip channel`);
+    else if (target && target.transport !== 'sip') problem('scope.channel', `mode ${request.mode} is the IVR's and channel "${channel}" uses transport ${target.transport}`);
+    if (IVR_CALL_MODES.includes(request.mode) && transaction !== undefined) problem('scope.transaction', `${request.mode} hits a call before a key says its transaction: scope it to the channel`);
+    if (request.mode === 'rtp_jitter' && request.latencyMs === undefined) problem('latencyMs', 'is required with mode rtp_jitter (the most a packet is held)');
+    if (request.mode === 'rtp_loss' && request.rate === undefined) problem('rate', 'is required with mode rtp_loss (the share of packets lost)');
+  }
   // Per mode, only the fields the mode uses are held to its rules; the others were checked for
   // their shape by the schema and are then ignored (see unusedFields), never a reason to refuse.
   if (request.mode === 'latency') {
@@ -202,6 +220,13 @@ const FIELDS_OF_MODE: Record<FaultMode, ReadonlyArray<'latencyMs' | 'httpStatus'
   bind_refused: [],
   no_reply: [],
   bad_reply: [],
+  busy: [],
+  unavailable: [],
+  no_answer: [],
+  silence: [],
+  wrong_prompt: [],
+  rtp_loss: [],
+  rtp_jitter: ['latencyMs'],
 };
 
 /** Fields given that the request's mode does not use: accepted, ignored, and named in the answer. */

@@ -80,6 +80,8 @@ export interface RunnerDeps {
   sandboxUrl: string | null;
   /** The embedded sandbox SMSC (`smpp://host:port`), when there is one. */
   sandboxSmppUrl?: string | null;
+  /** The embedded sandbox IVR (`sip:host:port`), for {{sandbox.sipUrl}}. */
+  sandboxSipUrl?: string | null;
   location: string;
   /** Required for money-moving checks: without it they are refused, nothing sent. */
   journal?: RunJournal;
@@ -114,7 +116,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
   const newRunId = deps.newRunId ?? (() => randomUUID().replace(/-/g, ''));
   const channels = new Map<string, RenderedChannel>();
   for (const channel of deps.config.channels) {
-    const renderedBaseUrl = channel.baseUrl.replace(/\{\{\s*sandbox\.url\s*\}\}/g, deps.sandboxUrl ?? '').replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, deps.sandboxSmppUrl ?? '');
+    const renderedBaseUrl = channel.baseUrl.replace(/\{\{\s*sandbox\.url\s*\}\}/g, deps.sandboxUrl ?? '').replace(/\{\{\s*sandbox\.smppUrl\s*\}\}/g, deps.sandboxSmppUrl ?? '').replace(/\{\{\s*sandbox\.sipUrl\s*\}\}/g, deps.sandboxSipUrl ?? '');
     channels.set(channel.id, { ...channel, renderedBaseUrl });
   }
   const transactions = new Map<string, Transaction>(deps.config.transactions.map((t) => [t.id, t]));
@@ -131,7 +133,7 @@ export function createRunner(deps: RunnerDeps): CheckRunner & RunRecovery {
       transaction: { id: transaction.id, tier: transaction.tier },
       account: lease ? { msisdn: lease.account.msisdn, pin: lease.account.pin } : null,
       run,
-      sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl, ...(deps.sandboxSmppUrl ? { smppUrl: deps.sandboxSmppUrl } : {}) } : null,
+      sandbox: deps.sandboxUrl ? { url: deps.sandboxUrl, ...(deps.sandboxSmppUrl ? { smppUrl: deps.sandboxSmppUrl } : {}), ...(deps.sandboxSipUrl ? { sipUrl: deps.sandboxSipUrl } : {}) } : null,
       vars: {},
     };
   };

@@ -7,8 +7,8 @@ export interface TemplateContext {
   transaction: { id: string; tier: string };
   account: { msisdn: string; pin: string } | null;
   run: { id: string; epochMs: string; month: string; prevMonth: string; checkId: string; location: string };
-  /** `smppUrl` is set when the embedded sandbox SMSC listens. */
-  sandbox: { url: string; smppUrl?: string } | null;
+  /** `smppUrl` / `sipUrl` are set when the embedded sandbox SMSC / IVR listens. */
+  sandbox: { url: string; smppUrl?: string; sipUrl?: string } | null;
   vars: Record<string, string>;
 }
 

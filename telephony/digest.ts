@@ -1,6 +1,6 @@
 // Digest authentication for SIP (RFC 3261 §22 on RFC 2617, algorithms of RFC 7616 / RFC 8760):
 // parse a WWW-/Proxy-Authenticate challenge and compute the matching credentials header.
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 export interface DigestChallenge {
   realm: string;
@@ -61,4 +61,46 @@ export function digestAuthorization(input: DigestInput): string {
   if (challenge.opaque !== undefined) parts.push(`opaque=${quote(challenge.opaque)}`);
   if (challenge.qop.includes('auth')) parts.push('qop=auth', `nc=${input.nc.toString(16).padStart(8, '0')}`, `cnonce=${quote(input.cnonce)}`);
   return `Digest ${parts.join(', ')}`;
+}
+
+export interface DigestCredentials {
+  username: string;
+  realm: string;
+  nonce: string;
+  uri: string;
+  response: string;
+  algorithm: string;
+  qop: string | null;
+  nc: number;
+  cnonce: string;
+}
+
+/** Parses an Authorization / Proxy-Authorization Digest header (the server's side); null when it is not one. */
+export function parseDigestCredentials(value: string): DigestCredentials | null {
+  const match = /^\s*Digest\s+(.*)$/is.exec(value);
+  if (!match) return null;
+  const params: Record<string, string> = {};
+  const re = /([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g;
+  for (let m = re.exec(match[1]!); m; m = re.exec(match[1]!)) params[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
+  const { username, realm, nonce, uri, response } = params;
+  if (username === undefined || realm === undefined || nonce === undefined || uri === undefined || response === undefined) return null;
+  return {
+    username, realm, nonce, uri, response,
+    algorithm: (params.algorithm ?? 'MD5').toUpperCase(),
+    qop: params.qop?.toLowerCase() ?? null,
+    nc: params.nc !== undefined ? parseInt(params.nc, 16) : 0,
+    cnonce: params.cnonce ?? '',
+  };
+}
+
+/** Does the caller's answer prove the password? Computes what it should be and compares in constant time. */
+export function verifyDigest(credentials: DigestCredentials, challenge: DigestChallenge, method: string, password: string): boolean {
+  if (credentials.realm !== challenge.realm || credentials.nonce !== challenge.nonce || credentials.algorithm !== challenge.algorithm) return false;
+  const expected = digestResponse({
+    challenge: { ...challenge, qop: credentials.qop === 'auth' ? ['auth'] : [] },
+    method, uri: credentials.uri, username: credentials.username, password, cnonce: credentials.cnonce, nc: credentials.nc,
+  });
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(credentials.response.toLowerCase(), 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -7,7 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { isSmsStep, type HttpStep, type Step } from '../../config/index.js';
+import { isSipStep, isSmsStep, type HttpStep, type Step } from '../../config/index.js';
 import { classifyNetworkError } from '../classify.js';
 import type { FailureReason } from '../result.js';
 import { judgeHttpStep } from './http-judge.js';
@@ -72,7 +72,7 @@ export function httpProber(target?: ProbeTarget): HttpSession {
   const session: HttpSession = {
     prepare(step: Step, render: StepRenderer): PreparedStep {
       // The config refuses a step of another transport on an http channel; this is a bug guard.
-      if (isSmsStep(step)) throw new Error(`step "${step.name}" is an sms step; the http prober cannot send it`);
+      if (isSmsStep(step) || isSipStep(step)) throw new Error(`step "${step.name}" is not an http step; the http prober cannot send it`);
       const request = renderHttpRequest(step, render);
       return {
         outbound: { url: request.url, body: request.body },
