@@ -159,6 +159,8 @@ export async function startAgent(options: {
       setup,
       safety,
       sandboxUrl: config.service.sandbox ? `${url}/sandbox` : null,
+      // The transports' gauges (SMPP binds, certificate expiry) are the probing process's own.
+      registry,
       log,
       onResult: (result) => {
         try {

@@ -3,13 +3,13 @@
 // probe; they differ only in where results go (the in-process collector, or the spool), so the
 // composition lives here once instead of drifting apart in two commands.
 import { randomBytes } from 'node:crypto';
-import { secretReader, type Config, type SecretReader } from '../config/index.js';
+import { readChannelCas, secretReader, type Config, type SecretReader } from '../config/index.js';
 import type { IvrLine } from '../sandbox/ivr.js';
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
 import { TestAccountPool } from '../synthetic/accounts.js';
 import type { Registry } from 'prom-client';
-import { observeSmppBinds } from '../collector/metrics.js';
+import { observeSmppBinds, tlsCertificateGauge } from '../collector/metrics.js';
 import { createProbers } from '../synthetic/probers/index.js';
 import { ChannelRateLimiter } from '../synthetic/rate-limit.js';
 import type { ProbeResult } from '../synthetic/result.js';
@@ -27,11 +27,14 @@ export interface ProbeSetup {
   smscAccounts: Array<{ channel: string; systemId: string; password: string }>;
   /** Each sip channel's number and trunk credentials, password resolved: what an embedded sandbox IVR must know. */
   ivrLines: IvrLine[];
+  /** The http channels' CA bundles (channels.<id>.tls.caFile), read now. */
+  caByChannel: Map<string, Buffer>;
 }
 
 /**
  * Reads every test-account secret now: a missing one stops the start, not the 3 a.m. probe.
- * Throws ConfigError (CH_SECRET_MISSING) naming the account.
+ * Throws ConfigError (CH_SECRET_MISSING) naming the account, or CH_CONFIG_INVALID naming a CA
+ * file that cannot be read.
  */
 export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logger): ProbeSetup {
   const readSecret = secretReader(config.baseDir, sandboxEnvironment(config, env, log));
@@ -47,7 +50,7 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
   const sandboxAccounts = resolved;
   const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSecret(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
   const ivrLines = sipLines(config, readSecret);
-  return { readSecret, accountPools, sandboxAccounts, smscAccounts, ivrLines };
+  return { readSecret, accountPools, sandboxAccounts, smscAccounts, ivrLines, caByChannel: readChannelCas(config) };
 }
 
 export interface ProbeEngineOptions {
@@ -59,7 +62,7 @@ export interface ProbeEngineOptions {
   sandboxSmppUrl?: string | null;
   /** The embedded sandbox IVR (`sip:host:port`), when this process runs one. */
   sandboxSipUrl?: string | null;
-  /** Where the SMPP bind-state gauge is registered; none when not given. */
+  /** Where the SMPP bind-state and certificate-expiry gauges are registered; none when not given. */
   registry?: Registry;
   log: Logger;
   /** Receives every result exactly once, scheduled or manual. */
@@ -82,7 +85,12 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
   const safety = options.safety ?? openProbeSafety(config, log);
   const rateLimiters = new Map<string, ChannelRateLimiter>();
   for (const channel of config.channels) if (channel.rateLimitPerSecond !== null) rateLimiters.set(channel.id, new ChannelRateLimiter(channel.rateLimitPerSecond));
-  const probers = createProbers({ readSecret: setup.readSecret, log });
+  const probers = createProbers({
+    readSecret: setup.readSecret,
+    log,
+    caByChannel: setup.caByChannel,
+    ...(options.registry ? { onCertificate: tlsCertificateGauge(options.registry) } : {}),
+  });
   if (options.registry && config.channels.some((c) => c.transport === 'smpp')) {
     const smppChannels = config.channels.filter((c) => c.transport === 'smpp').map((c) => c.id);
     observeSmppBinds(options.registry, smppChannels, config.service.location, () => new Set(probers.bindStates().filter((b) => b.state === 'bound').map((b) => b.channel)));

@@ -109,6 +109,15 @@ export function observeSmppBinds(registry: Registry, channels: readonly string[]
   });
 }
 
+/**
+ * The certificate-expiry gauge of a probing process: returns what the http prober calls at each
+ * new verified TLS connection (synthetic/probers/http.ts), which sets the origin's series.
+ */
+export function tlsCertificateGauge(registry: Registry): (observation: { channel: string; origin: string; notAfterMs: number }) => void {
+  const expiry = gauge(METRICS.tlsCertExpiry, registry);
+  return (o) => expiry.set({ channel: o.channel, origin: o.origin }, Math.floor(o.notAfterMs / 1000));
+}
+
 export function createMetrics(registry: Registry, config: Config, options: MetricsOptions): ChannelHealthMetrics {
   const buckets = durationBuckets(config);
   const probeRuns = counter(METRICS.probeRuns, registry);

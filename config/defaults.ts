@@ -27,12 +27,16 @@ export const CONFIG_DEFAULTS = Object.freeze({
     // previous weeks, when that mean is at least 100: at 100 expected, 50 or fewer by chance is 1e-7.
     trafficDrop: Object.freeze({ share: 0.5, minimumExpected: 100, weeks: 4 }),
     scrapeJob: 'channel-health',
+    // A certificate renewal is a change request with lead time; three weeks leaves room for one.
+    tlsExpiryWarningDays: 21,
     /** Receivers each severity goes to when `alerting.routes` does not say and a receiver of that name exists. */
     routes: Object.freeze({ page: 'oncall', warning: 'noc', ticket: 'review', watchdog: 'deadman' }),
     alertmanager: Object.freeze({ groupWait: '30s', groupInterval: '5m', repeatInterval: '4h', secretsDir: '/etc/alertmanager/secrets' }),
   }),
   journal: Object.freeze({ path: '.channel-health/journal.sqlite', reconcileInterval: '1m', maxAttempts: 5 }),
   breaker: Object.freeze({ openAfter: 5, maxBackoff: 8 }),
+  /** The http transport's certificate checks (channels.<id>.tls). */
+  tls: Object.freeze({ insecureSkipVerify: false }),
   /** The smpp transport's bind (channels.<id>.smpp). */
   smpp: Object.freeze({ systemType: '', addressTon: 1, addressNpi: 1, enquireLink: '30s', window: 10, rebindMax: '30s' }),
   /** The sip transport (channels.<id>.sip): trunk lines when the channel has no rate cap. */

@@ -13,3 +13,4 @@ export { tiersByHardDownRuns } from './hard-down.js';
 export { CONFIG_DEFAULTS } from './defaults.js';
 export { maintenanceActive, parseWindowTime, WEEKDAYS } from './maintenance.js';
 export * from './types.js';
+export { readChannelCas } from './transport-http.js';

@@ -12,6 +12,7 @@ import type { RawConfig } from './schema.js';
 import { businessClock, normalizeAgent, normalizeAlerting, normalizeIngest, normalizeReportSchedule, parseListen } from './settings.js';
 import { renderForValidation } from './steps.js';
 import { normalizeSipChannel } from './transport-sip.js';
+import { normalizeChannelTls } from './transport-http.js';
 import { normalizeSmppChannel } from './transport-smpp.js';
 import type { Config } from './types.js';
 import { checkAbsoluteUrl, tryJsonPath } from './value-checks.js';
@@ -46,6 +47,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   });
   const backends = Object.entries(raw.backends).map(([id, b]) => ({ id, description: b.description ?? id, escalation: b.escalation ?? null }));
 
+  const baseDir = path.dirname(path.resolve(source));
   const channels = Object.entries(raw.channels).map(([id, c]) => {
     const where = `channels.${id}`;
     const rendered = renderForValidation(c.baseUrl, { sandbox }, `${where}.baseUrl`, problems, new Set());
@@ -67,6 +69,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       baseUrl: c.baseUrl,
       smpp,
       sip,
+      tls: normalizeChannelTls(c, where, baseDir, problems),
       rateLimitPerSecond: c.rateLimitPerSecond ?? null,
       capacityPerSecond: c.capacityPerSecond ?? null,
       escalation: c.escalation ?? null,
@@ -112,7 +115,6 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
   if (alertmanagerUrl !== null) checkAbsoluteUrl(alertmanagerUrl, 'service.alertmanagerUrl', problems);
 
   const location = svc.location ?? CONFIG_DEFAULTS.location;
-  const baseDir = path.dirname(path.resolve(source));
   const adminToken = svc.adminToken ?? null;
   const safety = normalizeSafety(raw, baseDir, checks, tiers, alerting, problems);
   const utcOffsetMinutes = businessClock(svc.utcOffset, problems);

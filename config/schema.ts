@@ -166,6 +166,24 @@ const ChannelSchema = Type.Object(
     }),
     smpp: Type.Optional(SmppChannelSchema),
     sip: Type.Optional(SipChannelSchema),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          caFile: Type.Optional(
+            Type.String({
+              minLength: 1,
+              description: 'PEM file of the CA certificates trusted for this channel instead of the system\'s (a private CA, a test certificate); relative to the config file. Read at start.',
+            }),
+          ),
+          insecureSkipVerify: Type.Optional(
+            Type.Boolean({
+              description: `Accept any certificate (untrusted, expired, another host's): the probe then cannot tell the channel from an impostor. For a lab only; ${byDefault(D.tls.insecureSkipVerify)}.`,
+            }),
+          ),
+        },
+        { additionalProperties: false, description: 'How an https channel\'s certificates are verified (http transport only). Without it: the system\'s CAs, full verification.' },
+      ),
+    ),
     rateLimitPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Most probe requests per second this process may send to the channel. On a sip channel it paces call attempts (key presses inside a call are not new requests) and, unless sip.trunkLines says otherwise, bounds the calls up at once: the trunk capacity.' })),
     capacityPerSecond: Type.Optional(
       Type.Number({
@@ -382,6 +400,13 @@ const AlertingSchema = Type.Object(
     ),
     escalation: Type.Optional(
       Type.String({ minLength: 1, description: 'Whom on-call escalates to for alerts about the monitoring itself (scrape target down, a check not reporting) and for a channel or backend without its own `escalation`.' }),
+    ),
+    tlsExpiryWarningDays: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 365,
+        description: `Days before the earliest certificate an https channel presents expires that the NOC is warned (ChannelHealthTlsCertExpiring; ${byDefault(D.alerting.tlsExpiryWarningDays)}).`,
+      }),
     ),
     scrapeJob: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]+$', description: `Prometheus job name that scrapes channel-health (for the target-down alert); ${byDefault(D.alerting.scrapeJob)}.` })),
     runbookUrl: Type.Optional(Type.String({ minLength: 1, description: 'Absolute URL of docs/alerting.md as published; alerts link to its sections. <service.publicUrl>/docs/alerting.md by default.' })),

@@ -128,6 +128,7 @@ export function normalizeAlerting(raw: RawConfig, publicUrl: string, problems: C
       minimumRuns: a.latency?.minimumRuns ?? d.latency.minimumRuns,
     },
     scrapeJob: a.scrapeJob ?? d.scrapeJob,
+    tlsExpiryWarningDays: a.tlsExpiryWarningDays ?? d.tlsExpiryWarningDays,
     escalation: a.escalation ?? null,
     runbookUrl,
     routes,

@@ -44,12 +44,21 @@ export interface Channel {
   smpp: SmppChannelSettings | null;
   /** The hotline of a sip channel; null on other channels. */
   sip: SipChannelSettings | null;
+  /** How an http channel's TLS certificates are checked; null for the system's trust store, fully verified. */
+  tls: ChannelTlsSettings | null;
   rateLimitPerSecond: number | null;
   /** Provisioned transactions per second; null when not set (the report then shows no headroom). */
   capacityPerSecond: number | null;
   businessCode: BusinessCodeRule | null;
   /** Whom on-call escalates to when an alert implicates this channel; null when not configured. */
   escalation: string | null;
+}
+
+/** `channels.<id>.tls`, the CA file resolved against the config's folder. */
+export interface ChannelTlsSettings {
+  /** Absolute path of a PEM bundle trusted instead of the system's CAs; null for the system's. */
+  caFile: string | null;
+  insecureSkipVerify: boolean;
 }
 
 /** `channels.<id>.smpp` with defaults applied. */
@@ -246,6 +255,8 @@ export interface AlertingSettings {
   /** Business-clock dates (YYYY-MM-DD), ascending: not judged for traffic, nor compared with. */
   holidays: readonly string[];
   scrapeJob: string;
+  /** Days before a channel's certificate expires that ChannelHealthTlsCertExpiring warns. */
+  tlsExpiryWarningDays: number;
   /** Whom to escalate to about the monitoring itself, and for channels and backends without their own; null when not configured. */
   escalation: string | null;
   runbookUrl: string;

@@ -89,6 +89,12 @@ export const METRICS = Object.freeze({
     ['channel', 'location'],
     'SMPP transceiver bind of an smpp channel at this location: 1 bound, 0 down or binding.',
   ),
+  tlsCertExpiry: spec(
+    'tls_cert_expiry_timestamp_seconds',
+    'gauge',
+    ['channel', 'origin'],
+    "Earliest notAfter (unix seconds) of the certificate chain an https channel's origin presented, as blackbox_exporter's probe_ssl_earliest_cert_expiry; set at each new TLS connection that passed verification. Created on the first one.",
+  ),
   // ---- ingest (collector and run) ----
   eventDuration: spec(
     'transaction_duration_seconds',

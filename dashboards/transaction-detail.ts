@@ -224,7 +224,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
     .withPanel(
       timeSeriesPanel({
         title: 'Failures by reason — probes',
-        description: 'Failed probe runs per interval by reason (closed set: timeout, connect, http_status, assertion, business_error, internal).',
+        description: 'Failed probe runs per interval by reason (closed set: timeout, connect, tls, http_status, assertion, business_error, internal).',
         queries: [{ expr: sumIncrease(METRICS.probeFailures.name, PROBE, probeWindow, ['reason']), legend: '{{reason}}' }],
         bars: true,
         stacked: true,

@@ -8,7 +8,7 @@ export const SyntheticErrorCodes = declareErrors(
     title: 'Probes',
     file: 'synthetic/errors.ts',
     intro:
-      'Expected probe failures are *results* with a `reason` (`timeout`, `connect`, `http_status`, `assertion`, `business_error`, `internal`), never errors. These codes are for requests that cannot be carried out; the collector API answers the first two as shown.',
+      'Expected probe failures are *results* with a `reason` (`timeout`, `connect`, `tls`, `http_status`, `assertion`, `business_error`, `internal`), never errors. These codes are for requests that cannot be carried out; the collector API answers the first two as shown.',
   },
   {
     CH_CHECK_NOT_FOUND: { status: 404, description: 'No check with that id is configured.' },

@@ -4,7 +4,7 @@ import Type, { type Static } from 'typebox';
 import { safeDetail } from '../logging/mask.js';
 
 /** The closed set of failure reasons; the `reason` label never takes any other value. */
-export const FAILURE_REASONS = ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal'] as const;
+export const FAILURE_REASONS = ['timeout', 'connect', 'tls', 'http_status', 'assertion', 'business_error', 'internal'] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 const Reason = Type.Unsafe<FailureReason>(Type.Union(FAILURE_REASONS.map((r) => Type.Literal(r))));
@@ -24,7 +24,7 @@ export const StepResultSchema = Type.Object(
     skipped: Type.Boolean(),
     always: Type.Boolean(),
     durationMs: Type.Number({ minimum: 0 }),
-    /** Phases of the step: connect (0 on a reused connection), time to first byte, total. */
+    /** Time to a usable connection (0 on a reused connection: see `connection`), time to first byte. */
     connectMs: Type.Number({ minimum: 0 }),
     ttfbMs: Type.Number({ minimum: 0 }),
     status: Type.Union([Type.Integer(), Type.Null()]),
@@ -33,8 +33,14 @@ export const StepResultSchema = Type.Object(
     detail: Type.Union([Type.String({ maxLength: 1024 }), Type.Null()]),
     /**
      * The transport's own phases in milliseconds, added in v1 as an optional field: SMPP's
-     * `submitResp` (submit → submit_sm_resp) and `reply` (submit → the reply deliver_sm).
+     * `submitResp` (submit → submit_sm_resp) and `reply` (submit → the reply deliver_sm); HTTP's
+     * `dns`, `connect`, `tls` (only those that ran), `processing` and `transfer`.
      */
+    /**
+     * Added in v1 as an optional field, on HTTP steps: `new` when the step opened its connection
+     * (its dns/connect/tls phases ran), `reused` when it went over the run's open one (they did not).
+     */
+    connection: Type.Optional(Type.Union([Type.Literal('new'), Type.Literal('reused')])),
     phases: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,31}$' }), Type.Number({ minimum: 0 }), { maxProperties: 8 })),
   },
   { additionalProperties: false },

@@ -455,6 +455,7 @@ async function runStep(
       businessCode: outcome.businessCode,
       reason: outcome.ok ? null : (outcome.reason ?? 'internal'),
       detail: outcome.ok ? null : (outcome.detail ?? '').slice(0, DETAIL_MAX),
+      ...(outcome.connection ? { connection: outcome.connection } : {}),
       ...(outcome.phases ? { phases: outcome.phases } : {}),
     };
   } catch (err) {

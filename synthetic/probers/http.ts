@@ -4,14 +4,16 @@
 // at one fresh connection per run, an undici Agent (its pool, its client, the error it builds
 // for every destroyed connection) cost about a third more CPU per probe (docs/performance.md).
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent, request as httpsRequest, type AgentOptions as HttpsAgentOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { isSipStep, isSmsStep, type HttpStep, type Step } from '../../config/index.js';
 import { classifyNetworkError } from '../classify.js';
 import type { FailureReason } from '../result.js';
 import { judgeHttpStep } from './http-judge.js';
-import type { PreparedStep, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';
+import type { PreparedStep, Prober, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';
 
 /** Responses larger than this are cut off: a probe needs the envelope, not a statement dump. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,10 +29,38 @@ export interface HttpRequest {
 export interface HttpResponse {
   status: number;
   body: string;
-  /** 0 when the step reused the session's connection. */
+  /** Time to a usable connection (name lookup, TCP, TLS); 0 when the step reused the session's connection. */
   connectMs: number;
   ttfbMs: number;
   totalMs: number;
+  /** `new`: this request opened its connection, `reused`: it went over the session's open one. */
+  connection: 'new' | 'reused';
+  /**
+   * blackbox_exporter's phases of `probe_http_duration_seconds`, in milliseconds. `dns`, `connect`
+   * and `tls` appear only when they ran: a reused connection ran none, an IP literal needs no
+   * lookup, plain HTTP has no handshake. `processing`: request sent → first byte; `transfer`:
+   * first byte → last. The phases that ran add up to `totalMs`.
+   */
+  phases: Record<string, number>;
+  /** The presented chain's earliest notAfter (epoch ms), when this request made a TLS connection. */
+  certNotAfterMs: number | null;
+}
+
+/** What an HTTP prober is given by the process: where a TLS certificate it met is reported. */
+export interface HttpProberDeps {
+  /**
+   * Called once per new TLS connection with the origin and the earliest notAfter (epoch ms) of the
+   * chain the server presented, verified or not (an expired certificate's date is what matters most).
+   */
+  onCertificate?: (observation: CertificateObservation) => void;
+  /** CA bundles by channel id, read at start (prepareProbes); a channel's caFile is read here otherwise. */
+  caByChannel?: ReadonlyMap<string, Buffer>;
+}
+
+export interface CertificateObservation {
+  channel: string;
+  origin: string;
+  notAfterMs: number;
 }
 
 /** An HTTP run's session: `exchange` is the bare request, `prepare` the judged step. */
@@ -38,12 +68,9 @@ export interface HttpSession extends ProbeSession {
   exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse>;
 }
 
-/**
- * HTTP's own failure codes on top of the socket's: a TLS handshake that cannot be trusted means
- * the channel cannot be reached safely (connect); undici's codes, for a client built on it.
- */
+/** undici's codes, for a client built on it; the socket's and TLS's are classify.ts's own. */
 const HTTP_ERROR_CODES = {
-  connect: ['ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'],
+  connect: ['UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED'],
   timeout: ['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'],
 } as const;
 
@@ -65,10 +92,22 @@ export function renderHttpRequest(step: HttpStep, render: StepRenderer): HttpReq
   return { method: step.request.method, url: render.text(step.request.url), headers, body };
 }
 
-export function httpProber(target?: ProbeTarget): HttpSession {
+/** The http transport with what the process gives it (certificate reports, CA bundles read at start). */
+export function createHttpProber(deps: HttpProberDeps = {}): Prober {
+  return (target) => httpProber(target, deps);
+}
+
+export function httpProber(target?: ProbeTarget, deps: HttpProberDeps = {}): HttpSession {
   // One connection per origin at most: the steps of a run are sequential, like one customer.
   let plain: HttpAgent | null = null;
   let tls: HttpsAgent | null = null;
+  const channel = target?.channel;
+  const tlsOptions = (): HttpsAgentOptions => {
+    const settings = channel?.tls;
+    if (!settings) return {};
+    const ca = settings.caFile === null ? undefined : (deps.caByChannel?.get(channel.id) ?? readFileSync(settings.caFile));
+    return { ...(ca ? { ca } : {}), rejectUnauthorized: !settings.insecureSkipVerify };
+  };
   const session: HttpSession = {
     prepare(step: Step, render: StepRenderer): PreparedStep {
       // The config refuses a step of another transport on an http channel; this is a bug guard.
@@ -80,7 +119,14 @@ export function httpProber(target?: ProbeTarget): HttpSession {
           try {
             const response = await session.exchange(request, signal);
             const verdict = judgeHttpStep(step, response, target?.channel.businessCode ?? null);
-            const base = { status: response.status, connectMs: response.connectMs, ttfbMs: response.ttfbMs, businessCode: verdict.businessCode };
+            const base = {
+              status: response.status,
+              connectMs: response.connectMs,
+              ttfbMs: response.ttfbMs,
+              businessCode: verdict.businessCode,
+              connection: response.connection,
+              phases: response.phases,
+            };
             if (verdict.ok) return { ...base, ok: true, reason: null, detail: null, extracted: verdict.extracted };
             return { ...base, ok: false, reason: verdict.reason, detail: verdict.detail, extracted: {} };
           } catch (err) {
@@ -92,17 +138,44 @@ export function httpProber(target?: ProbeTarget): HttpSession {
     },
     exchange(request: HttpRequest, signal: AbortSignal): Promise<HttpResponse> {
       const secure = request.url.startsWith('https:');
-      const agent = secure ? (tls ??= new HttpsAgent({ keepAlive: true, maxSockets: 1 })) : (plain ??= new HttpAgent({ keepAlive: true, maxSockets: 1 }));
+      const agent = secure ? (tls ??= new HttpsAgent({ keepAlive: true, maxSockets: 1, ...tlsOptions() })) : (plain ??= new HttpAgent({ keepAlive: true, maxSockets: 1 }));
       const send = secure ? httpsRequest : httpRequest;
       return new Promise<HttpResponse>((resolve, reject) => {
         const started = performance.now();
-        let connectMs = 0;
+        // Moments on the performance clock; null for what did not happen on this request.
+        let lookedUp: number | null = null;
+        let connected: number | null = null;
+        let secured: number | null = null;
+        let fresh = false;
+        let certNotAfterMs: number | null = null;
         let ttfbMs = 0;
         const req = send(request.url, { method: request.method, headers: request.headers, agent, signal }, (res: IncomingMessage) => {
-          ttfbMs = performance.now() - started;
+          const firstByte = performance.now();
+          ttfbMs = firstByte - started;
           const chunks: Buffer[] = [];
           let size = 0;
-          const finish = () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), connectMs, ttfbMs, totalMs: performance.now() - started });
+          const finish = () => {
+            const ended = performance.now();
+            const ready = secured ?? connected ?? started;
+            const phases: Record<string, number> = {};
+            if (fresh) {
+              if (lookedUp !== null) phases.dns = lookedUp - started;
+              if (connected !== null) phases.connect = connected - (lookedUp ?? started);
+              if (secured !== null && connected !== null) phases.tls = secured - connected;
+            }
+            phases.processing = firstByte - ready;
+            phases.transfer = ended - firstByte;
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString('utf8'),
+              connectMs: fresh ? ready - started : 0,
+              ttfbMs,
+              totalMs: ended - started,
+              connection: fresh ? 'new' : 'reused',
+              phases,
+              certNotAfterMs,
+            });
+          };
           res.on('data', (chunk: Buffer) => {
             if (size < 0) return;
             size += chunk.length;
@@ -127,12 +200,28 @@ export function httpProber(target?: ProbeTarget): HttpSession {
           });
         });
         req.on('socket', (socket: Socket) => {
-          // A reused keep-alive socket is already connected: the step pays no connect.
+          // A reused keep-alive socket is already connected: the step runs none of these phases.
           if (!socket.connecting) return;
-          const connecting = performance.now();
-          socket.once(secure ? 'secureConnect' : 'connect', () => {
-            connectMs = performance.now() - connecting;
+          fresh = true;
+          // Emitted only when a host name was looked up (not for an IP literal).
+          socket.once('lookup', () => {
+            lookedUp = performance.now();
           });
+          socket.once('connect', () => {
+            connected = performance.now();
+          });
+          if (secure) {
+            socket.once('secureConnect', () => {
+              secured = performance.now();
+              // Reported only for a handshake that passed verification (or skipped it on purpose),
+              // as blackbox's probe_ssl_earliest_cert_expiry: a refused one fails the probe as `tls`.
+              const notAfter = earliestNotAfter((socket as TLSSocket).getPeerCertificate(true));
+              if (notAfter !== null && channel) {
+                certNotAfterMs = notAfter;
+                deps.onCertificate?.({ channel: channel.id, origin: new URL(request.url).origin, notAfterMs: notAfter });
+              }
+            });
+          }
         });
         req.on('error', reject);
         req.end(request.body);
@@ -144,4 +233,22 @@ export function httpProber(target?: ProbeTarget): HttpSession {
     },
   };
   return session;
-};
+}
+
+/**
+ * The earliest notAfter (epoch ms) along the chain the server presented, leaf to root; null when
+ * the connection carries no certificate to read (a resumed session).
+ */
+export function earliestNotAfter(leaf: DetailedPeerCertificate | null | undefined): number | null {
+  let earliest: number | null = null;
+  const seen = new Set<string>();
+  let cert: DetailedPeerCertificate | undefined = leaf ?? undefined;
+  // A self-signed root names itself as issuer; the fingerprint stops the walk there.
+  while (cert && cert.valid_to && !seen.has(cert.fingerprint256)) {
+    seen.add(cert.fingerprint256);
+    const at = Date.parse(cert.valid_to);
+    if (Number.isFinite(at) && (earliest === null || at < earliest)) earliest = at;
+    cert = cert.issuerCertificate;
+  }
+  return earliest;
+}

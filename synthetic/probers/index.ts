@@ -1,9 +1,9 @@
 // The only place that lists transports. A channel's `transport` names one of these.
-import { httpProber } from './http.js';
+import { createHttpProber, type HttpProberDeps } from './http.js';
 import { createSmppProber, type SmppProberDeps } from './smpp.js';
 import type { Prober } from './types.js';
 
-export type ProberDeps = SmppProberDeps;
+export type ProberDeps = SmppProberDeps & HttpProberDeps;
 
 export interface ProberSet {
   probers: Readonly<Record<string, Prober>>;
@@ -13,11 +13,11 @@ export interface ProberSet {
   close(): Promise<void>;
 }
 
-/** Every transport, with what a process gives them (secrets, logger, the bind-state callback). */
+/** Every transport, with what a process gives them (secrets, logger, CA bundles, the bind-state and certificate callbacks). */
 export function createProbers(deps: ProberDeps = {}): ProberSet {
   const smpp = createSmppProber(deps);
   return {
-    probers: Object.freeze({ http: httpProber, smpp: smpp.prober }),
+    probers: Object.freeze({ http: createHttpProber(deps), smpp: smpp.prober }),
     bindStates: () => smpp.states(),
     close: () => smpp.close(),
   };
@@ -25,4 +25,5 @@ export function createProbers(deps: ProberDeps = {}): ProberSet {
 
 /** The transports with nothing from the process: HTTP works; an smpp channel finds no bind password. */
 export const PROBERS: Readonly<Record<string, Prober>> = createProbers().probers;
+export type { CertificateObservation } from './http.js';
 export type { OutboundView, PreparedStep, Prober, ProbeSession, ProbeTarget, StepOutcome, StepRenderer } from './types.js';

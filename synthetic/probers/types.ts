@@ -31,7 +31,9 @@ export interface StepOutcome {
   /** 0 when the step reused the session's connection. */
   connectMs: number;
   ttfbMs: number;
-  /** The transport's own phases in milliseconds (e.g. SMPP's submit→resp, submit→reply). */
+  /** Whether the step opened its connection or reused the run's (transports with connections per run). */
+  connection?: 'new' | 'reused';
+  /** The transport's own phases in milliseconds (e.g. SMPP's submit→resp, HTTP's dns/connect/tls); only phases that ran. */
   phases?: Record<string, number>;
 }
 

@@ -60,7 +60,7 @@ describe('metric contract', () => {
     const { registry } = setup();
     const text = await registry.metrics();
     for (const check of config.checks) {
-      for (const reason of ['timeout', 'connect', 'http_status', 'assertion', 'business_error', 'internal']) {
+      for (const reason of ['timeout', 'connect', 'tls', 'http_status', 'assertion', 'business_error', 'internal']) {
         expect(sample(text, 'channel_health_probe_failures_total', { channel: check.channel, transaction: check.transaction, reason, location: 'local' })).toBe(0);
         expect(sample(text, 'channel_health_transaction_failures_total', { channel: check.channel, transaction: check.transaction, reason })).toBe(0);
       }

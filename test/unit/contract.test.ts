@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { generateRecordingRules, RATIO_WINDOWS_MS } from '../../alerts/index.js';
-import { createAgentMetrics, createIngestMetrics, createMetrics, createReportMetrics, observeSmppBinds } from '../../collector/metrics.js';
+import { createAgentMetrics, createIngestMetrics, createMetrics, createReportMetrics, observeSmppBinds, tlsCertificateGauge } from '../../collector/metrics.js';
 import { formatPromDuration, parseConfig } from '../../config/index.js';
 import { renderRecordingRules } from '../../contract/docs.js';
 import { METRICS, METRIC_PREFIX } from '../../contract/metrics.js';
@@ -23,6 +23,7 @@ function servedMetrics(): Array<{ name: string; help: string; labelNames: string
   metrics.observeBreakers(() => []);
   createIngestMetrics(registry, shipped, ['CH_INTERNAL']);
   observeSmppBinds(registry, ['sms'], 'local', () => new Set());
+  tlsCertificateGauge(registry);
   createReportMetrics(registry);
   const agent = new Registry();
   createAgentMetrics(agent, { version: 't', collectors: ['http://c:9470'], producedBefore: 0, oldestPendingAgeSeconds: () => null, journal: () => ({ intended: 0, done: 0, flagged: 0 }), breakers: () => [] });

@@ -98,7 +98,7 @@ describe('POST /api/v1/events', () => {
     ['an unknown transaction', '[{"channel":"web","transaction":"lottery","ok":true}]', 'application/json', 422, 'CH_INGEST_UNKNOWN_LABEL', 'events[0].transaction: unknown transaction "lottery"'],
     ['an event from long ago', '[{"channel":"web","transaction":"balance_query","ok":true,"at":"2001-01-01T00:00:00Z"}]', 'application/json', 422, 'CH_INGEST_OUT_OF_WINDOW', 'events[0].at: older than ingest.dedupeWindow (7d)'],
     ['a reason on a success', '[{"channel":"web","transaction":"balance_query","ok":true,"reason":"timeout"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', 'events[0].reason: only a failed event (ok: false) has a reason'],
-    ['a reason outside the set', '[{"channel":"web","transaction":"balance_query","ok":false,"reason":"cosmic_rays"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', 'events[0].reason: must be one of timeout, connect, http_status, assertion, business_error, internal'],
+    ['a reason outside the set', '[{"channel":"web","transaction":"balance_query","ok":false,"reason":"cosmic_rays"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', 'events[0].reason: must be one of timeout, connect, tls, http_status, assertion, business_error, internal'],
     ['an unknown field', '[{"channel":"web","transaction":"balance_query","ok":true,"msisdn":"13900000001"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', 'events[0].msisdn: unknown field'],
     ['a missing ok', '[{"channel":"web","transaction":"balance_query"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', 'events[0].ok: is required'],
     ['a bad date', '[{"channel":"web","transaction":"balance_query","ok":true,"at":"yesterday"}]', 'application/json', 400, 'CH_INGEST_MALFORMED', null],

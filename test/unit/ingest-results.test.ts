@@ -119,7 +119,7 @@ describe('POST /api/v1/results', () => {
     ['a missing field', { results: [{ ...probeResult(), channel: undefined }] }, 'results[0].channel: is required'],
     ['an extra field in a step', { results: [{ ...probeResult(), steps: [{ ...probeResult().steps[0], sneaky: true }] }] }, 'results[0].steps[0].sneaky: unknown field'],
     ['a negative duration', { results: [probeResult({ durationMs: -1 })] }, 'results[0].durationMs: must be >= 0'],
-    ['a reason outside the closed set', { results: [{ ...probeResult(), reason: 'gremlins' }] }, 'results[0].reason: must be one of timeout, connect, http_status, assertion, business_error, internal'],
+    ['a reason outside the closed set', { results: [{ ...probeResult(), reason: 'gremlins' }] }, 'results[0].reason: must be one of timeout, connect, tls, http_status, assertion, business_error, internal'],
     ['a timestamp no clock has', { results: [probeResult({ startedAt: 5 })] }, 'results[0].startedAt: must be epoch milliseconds of a real clock'],
     ['a run longer than a day', { results: [probeResult({ durationMs: 1e300 })] }, 'results[0].durationMs: longer than a day'],
     ['invalid JSON', '{"results": [', null],
