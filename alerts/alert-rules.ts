@@ -20,6 +20,7 @@ export const ALERT = {
   burn: 'ChannelHealthErrorBudgetBurn',
   notReporting: 'ChannelHealthCheckNotReporting',
   runsSkipped: 'ChannelHealthProbeRunsSkipped',
+  tlsExpiring: 'ChannelHealthTlsCertExpiring',
   targetDown: 'ChannelHealthTargetDown',
   reportMissing: 'ChannelHealthWeeklyReportMissing',
   trafficDrop: 'ChannelHealthTrafficDrop',
@@ -347,6 +348,24 @@ ${dropCondition(config, t)}
       },
     },
   ];
+
+  // The certificate an https channel presents, read at each new connection a probe makes (as
+  // blackbox's probe_ssl_earliest_cert_expiry). No `for`: the date does not flap, and the warning
+  // is about days. An expired one keeps firing beside the probe failures (reason tls) it causes.
+  const warnDays = alerting.tlsExpiryWarningDays;
+  synthetic.push({
+    alert: ALERT.tlsExpiring,
+    expr: `min by (channel, origin) (${METRICS.tlsCertExpiry.name}) - time() < ${promNumber(warnDays * 86_400)}`,
+    labels: { severity: 'warning', transaction: 'all', tier: 'all' },
+    annotations: {
+      summary: 'The TLS certificate of {{ $labels.origin }} ({{ $labels.channel }}) expires {{ if lt $value 0.0 }}(it has expired){{ else }}within ' + `${promNumber(warnDays)} days{{ end }}`,
+      description:
+        'The earliest certificate in the chain {{ $labels.origin }} presents to the {{ $labels.channel }} probes expires in {{ $value | humanizeDuration }} ' +
+        `(warned ${promNumber(warnDays)} days ahead, alerting.tlsExpiryWarningDays). Once it expires every probe of the channel fails with reason tls, and so do customers' browsers and apps.`,
+      runbook_url: runbookUrl(config, ALERT.tlsExpiring),
+      dashboard_url: dashboardUrl(config, DASHBOARD_UIDS.overview),
+    },
+  });
 
   return [
     { name: 'channel-health-synthetic', rules: synthetic },

@@ -106,7 +106,7 @@ describe('generated rules and Alertmanager config pass Prometheus tooling', () =
     expect(r.status, r.output).toBe(0);
   });
 
-  it.each(['synthetic.test.yml', 'failure-share.test.yml', 'traffic.test.yml', 'meta.test.yml'])('promtool test rules passes alerts/tests/%s', (file) => {
+  it.each(['synthetic.test.yml', 'failure-share.test.yml', 'traffic.test.yml', 'meta.test.yml', 'tls.test.yml'])('promtool test rules passes alerts/tests/%s', (file) => {
     const r = run('promtool', ['test', 'rules', file], TESTS);
     expect(r.output).toContain('SUCCESS');
     expect(r.status, r.output).toBe(0);
