@@ -13,6 +13,7 @@ import { loadConfigFile, parseListen, type Config } from '../config/index.js';
 import { openProbeSafety } from '../journal/probe-safety.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { sandboxPlugin } from '../sandbox/app.js';
+import { startSandboxHttps, type SandboxHttps } from '../sandbox/https-listener.js';
 import { startSandboxIvr, type SandboxIvr } from '../sandbox/ivr.js';
 import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
 import { createSandboxState } from '../sandbox/state.js';
@@ -25,9 +26,11 @@ import { DEFAULT_CONFIG_FILE } from './check-config.js';
 import { eventIngestForRun } from './collector.js';
 import { prepareProbes, startProbeEngine } from './probe-engine.js';
 import { scheduledReports } from './scheduled-report.js';
+import { HTTPS_HELP, HTTPS_OPTIONS, httpsListen, type HttpsListen } from './https-flags.js';
 import { VERSION } from './version.js';
 
-const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT] [--log-format pretty|json]
+const HELP = `Usage: channel-health run [--config FILE] [--listen HOST:PORT]
+       [--https-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--log-format pretty|json]
 
 Loads the config (default ${DEFAULT_CONFIG_FILE}), starts the embedded sandbox when the config
 asks for it, the probe scheduler and the collector (/metrics, /healthz, /readyz, /api/v1/...).
@@ -36,6 +39,7 @@ Money-moving runs are journaled; unfinished ones are compensated before probing 
 Stops cleanly on SIGTERM or SIGINT: no new runs, in-flight probes finish (bounded by their
 timeout), the server closes, exit 0. Exit 2 on a bad config or flag; nothing starts.
 The status page is at / (docs/status.md).
+With the embedded sandbox, ${HTTPS_HELP}
 ${LOG_FORMAT_HELP}
 `;
 
@@ -50,7 +54,7 @@ export interface RunningService {
 export const main: CommandMain = async (args, io) => {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, ...HTTPS_OPTIONS, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -59,7 +63,7 @@ export const main: CommandMain = async (args, io) => {
   const logger = commandLogger(values['log-format'], io);
   let service: RunningService;
   try {
-    service = await startService({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, io, logger });
+    service = await startService({ configFile: values.config ?? DEFAULT_CONFIG_FILE, listen: values.listen, https: httpsListen(values), io, logger });
   } catch (err) {
     return startupFailure(err, 'run', io);
   }
@@ -71,12 +75,15 @@ export const main: CommandMain = async (args, io) => {
 export async function startService(options: {
   configFile: string;
   listen?: string | undefined;
+  /** Also serve the embedded sandbox over TLS (--https-listen); needs service.sandbox. */
+  https?: HttpsListen | null;
   io: CliIO;
   logger?: Logger;
   /** The demo's webhook receiver: notifications posted to /api/v1/alert-notifications are kept here and shown on the status page. */
   notifications?: NotificationLog;
 }): Promise<RunningService> {
   const config = await loadConfigFile(options.configFile);
+  if (options.https && !config.service.sandbox) throw new UsageError('--https-listen serves the embedded sandbox, and this config does not embed one (service.sandbox: false)');
   let listen = config.service.listen;
   if (options.listen !== undefined) {
     const parsed = parseListen(options.listen);
@@ -151,6 +158,22 @@ export async function startService(options: {
     await safety.stop();
     throw err;
   }
+  let sandboxTls: SandboxHttps | null = null;
+  if (options.https) {
+    try {
+      sandboxTls = await startSandboxHttps(app, options.https);
+    } catch (err) {
+      await reports.stop();
+      await smsc?.close();
+      await ivr?.close();
+      await safety.stop();
+      await app.close();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw err;
+      // A key that does not match the certificate, or one OpenSSL cannot use.
+      throw new UsageError(`--tls-cert/--tls-key: ${(err as Error).message}`);
+    }
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
@@ -176,7 +199,7 @@ export async function startService(options: {
     },
   });
   scheduler = engine.scheduler;
-  log.info({ url, ...(smsc ? { smsc: smsc.url } : {}), ...(ivr ? { ivr: ivr.url } : {}), config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
+  log.info({ url, ...(sandboxTls ? { sandboxHttps: sandboxTls.url } : {}), ...(smsc ? { smsc: smsc.url } : {}), ...(ivr ? { ivr: ivr.url } : {}), config: config.source, checks: config.checks.length, sandbox: config.service.sandbox, location: config.service.location }, 'listening');
 
   let stopped = false;
   return {
@@ -189,6 +212,7 @@ export async function startService(options: {
       await reports.stop();
       await engine.stop();
       await safety.stop();
+      await sandboxTls?.close();
       await smsc?.close();
       await ivr?.close();
       await app.close();

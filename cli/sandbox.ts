@@ -12,13 +12,16 @@ import { SandboxError } from '../sandbox/errors.js';
 import { startSandboxIvr, type IvrLine, type SandboxIvr } from '../sandbox/ivr.js';
 import { startSandboxSmsc, type SandboxSmsc } from '../sandbox/smsc.js';
 import { createSandboxState } from '../sandbox/state.js';
+import { startSandboxHttps, type SandboxHttps } from '../sandbox/https-listener.js';
 import { DEFAULT_CONFIG_FILE } from './check-config.js';
+import { HTTPS_HELP, HTTPS_OPTIONS, httpsListen } from './https-flags.js';
 import { sipLines } from './probe-engine.js';
 import { commandLogger, EXIT, LOG_FORMAT_HELP, LOG_FORMAT_OPTION, UsageError, type CliIO, type CommandMain } from './command.js';
 
 export const DEFAULT_SANDBOX_LISTEN = '127.0.0.1:9471';
 
-const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--smpp-listen HOST:PORT] [--sip-listen HOST:PORT] [--log-format pretty|json]
+const HELP = `Usage: channel-health sandbox [--config FILE] [--listen HOST:PORT] [--smpp-listen HOST:PORT] [--sip-listen HOST:PORT]
+       [--https-listen HOST:PORT --tls-cert FILE --tls-key FILE] [--log-format pretty|json]
 
 Serves the simulated operator back end alone under /sandbox/ (default ${DEFAULT_SANDBOX_LISTEN}),
 with the channels, transactions, backends and test accounts of FILE (default ${DEFAULT_CONFIG_FILE}).
@@ -30,6 +33,7 @@ an unset bind password variable gets a random password the same way as a PIN. Wh
 channels, the sandbox IVR also listens on UDP (--sip-listen, by default the --listen host on a
 free port; its sip: URL is printed) and answers their numbers with the hotline menu
 (docs/sandbox.md, "The IVR"); an unset trunk password variable gets a random one likewise.
+${HTTPS_HELP}
 Stops on SIGINT or SIGTERM. Exit 2 on a bad config or flag. API: docs/sandbox.md.
 ${LOG_FORMAT_HELP}
 `;
@@ -54,7 +58,7 @@ export const main: CommandMain = async (args, io) => {
 export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSignal, onListening?: (url: string) => void): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, 'smpp-listen': { type: 'string' }, 'sip-listen': { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
+    options: { config: { type: 'string', short: 'c' }, listen: { type: 'string', short: 'l' }, 'smpp-listen': { type: 'string' }, 'sip-listen': { type: 'string' }, ...HTTPS_OPTIONS, help: { type: 'boolean', short: 'h' }, ...LOG_FORMAT_OPTION },
   });
   if (values.help) {
     io.stdout.write(HELP);
@@ -67,6 +71,7 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
   if (!smppListen) throw new UsageError(`--smpp-listen: "${values['smpp-listen']}" must be HOST:PORT with a port from 0 to 65535`);
   const sipListen = values['sip-listen'] === undefined ? { host: listen.host, port: 0 } : parseListen(values['sip-listen']);
   if (!sipListen) throw new UsageError(`--sip-listen: "${values['sip-listen']}" must be HOST:PORT with a port from 0 to 65535`);
+  const https = httpsListen(values);
 
   let config: Config;
   let pins: ResolvedPins;
@@ -135,15 +140,36 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     }
     throw err;
   }
+  let tls: SandboxHttps | null = null;
+  if (https) {
+    try {
+      tls = await startSandboxHttps(app, https);
+    } catch (err) {
+      await smsc?.close();
+      await ivr?.close();
+      await app.close();
+      await removePins();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        io.stderr.write(`channel-health sandbox: cannot listen on ${values['https-listen']}: ${(err as Error).message}\n`);
+        return EXIT.failed;
+      }
+      // A key that does not match the certificate, or one OpenSSL cannot use.
+      io.stderr.write(`channel-health sandbox: --tls-cert/--tls-key: ${(err as Error).message}\n`);
+      return EXIT.badInput;
+    }
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : listen.port;
   const url = `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}${SANDBOX_PREFIX}`;
   io.stderr.write(`channel-health sandbox: serving ${url} (channels: ${config.channels.map((c) => c.id).join(', ')}; ${new Set(pins.accounts.map((a) => a.msisdn)).size} test accounts)\n`);
   if (smsc) io.stderr.write(`channel-health sandbox: SMSC at ${smsc.url} (smpp channels: ${pins.smscAccounts.map((a) => a.channel).join(', ')})\n`);
   if (ivr) io.stderr.write(`channel-health sandbox: IVR at ${ivr.url} (sip channels: ${pins.ivrLines.map((l) => `${l.channel} ${l.number}`).join(', ')})\n`);
+  if (tls) io.stderr.write(`channel-health sandbox: also serving ${tls.url} over TLS\n`);
   onListening?.(url);
 
   if (!stopSignal.aborted) await new Promise((resolve) => stopSignal.addEventListener('abort', resolve, { once: true }));
+  await tls?.close();
   await smsc?.close();
   await ivr?.close();
   await app.close();
