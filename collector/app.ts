@@ -120,7 +120,7 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
         return sendError(reply, 'CH_SCRAPE_BUSY', `/metrics: ${scrapeLimits.concurrent} scrapes are being answered and ${scrapeLimits.queued} are waiting; retry after ${scrapeLimits.retryAfterSeconds} s`);
       }
       const body = await exposition.render();
-      return reply.header('content-type', exposition.contentType).send(body);
+      return reply.header('content-type', exposition.contentType).send(body.buffer);
     });
 
     api.get('/healthz', async () => ({ status: 'ok' }));

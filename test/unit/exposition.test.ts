@@ -127,7 +127,7 @@ describe('cached exposition', () => {
           for (const op of [...sequence, { op: 'render' as const }]) {
             apply(registry, metrics, op, serial);
             if (op.op !== 'render') continue;
-            const ours = (await exposition.render()).toString('utf8');
+            const ours = (await exposition.render()).text();
             // prom-client renders after us: the collect-bearing gauge has moved on by one, so the
             // cached renderer is compared with a registry whose collect has just run the same way.
             expect(ours).toBe(await reference(registry));
@@ -143,7 +143,7 @@ describe('cached exposition', () => {
     const registry = new Registry();
     const metrics = createMetrics(registry, config, { version: '1.2.3', clock: () => 1_700_000_000_000 });
     const exposition = createExposition(registry);
-    expect((await exposition.render()).toString()).toBe(await registry.metrics());
+    expect((await exposition.render()).text()).toBe(await registry.metrics());
     for (const [i, check] of config.checks.entries()) {
       const ok = i % 3 !== 0;
       const result: ProbeResult = {
@@ -154,9 +154,9 @@ describe('cached exposition', () => {
       };
       metrics.recordResult(result);
       metrics.recordEvent({ channel: check.channel, transaction: check.transaction, ok, reason: ok ? null : 'business_error', code: ok ? null : '5101' });
-      if (i % 5 === 0) expect((await exposition.render()).toString()).toBe(await registry.metrics());
+      if (i % 5 === 0) expect((await exposition.render()).text()).toBe(await registry.metrics());
     }
-    expect((await exposition.render()).toString()).toBe(await registry.metrics());
+    expect((await exposition.render()).text()).toBe(await registry.metrics());
   });
 
   it('renders nothing again for an unchanged registry, and only what changed after a result', async () => {
@@ -169,16 +169,16 @@ describe('cached exposition', () => {
     const exposition = createExposition(registry);
     const first = await exposition.render();
     expect(exposition.lastStats?.rendered).toBeGreaterThanOrEqual(1000);
-    expect(first.toString()).toBe(await reference(registry));
+    expect(first.text()).toBe(await reference(registry));
     const second = await exposition.render();
     // Only the gauge read at scrape time moved, and it is rendered whole.
     expect(exposition.lastStats).toMatchObject({ rendered: 0, freshFamilies: 2, reused: false });
-    expect(second.toString()).toBe(await reference(registry));
+    expect(second.text()).toBe(await reference(registry));
     counter.inc({ a: 'a7', b: 'x' });
     histogram.observe({ a: 'a8', b: 'x' }, 3);
     const third = await exposition.render();
     expect(exposition.lastStats?.rendered).toBe(2);
-    expect(third.toString()).toBe(await reference(registry));
+    expect(third.text()).toBe(await reference(registry));
   });
 
   it('drops removed series (the last one, one in the middle) and reset families', async () => {
@@ -190,7 +190,7 @@ describe('cached exposition', () => {
       h.observe({ a }, 0.5);
     }
     const exposition = createExposition(registry, { blockLines: 2 });
-    const check = async () => expect((await exposition.render()).toString()).toBe(await registry.metrics());
+    const check = async () => expect((await exposition.render()).text()).toBe(await registry.metrics());
     await check();
     c.remove({ a: '3' });
     await check();
@@ -215,7 +215,7 @@ describe('cached exposition', () => {
     c.inc({ a: '1' });
     const after = await exposition.render();
     expect(after).not.toBe(first);
-    expect(after.toString()).toBe(await registry.metrics());
+    expect(after.text()).toBe(await registry.metrics());
   });
 
   it('shares one rendering between scrapes that arrive while it runs', async () => {
@@ -226,7 +226,7 @@ describe('cached exposition', () => {
     const bodies = await Promise.all(scrapes);
     for (const b of bodies) expect(b).toBe(bodies[0]);
     // One rendering ran the collect function once: prom-client's next rendering sees its second call.
-    expect((bodies[0] as Buffer).toString()).toContain('g_collected{a="1"} 1');
+    expect(bodies[0]?.text()).toContain('g_collected{a="1"} 1');
   });
 
   it('gives the event loop back while it renders a large registry', async () => {
@@ -240,14 +240,14 @@ describe('cached exposition', () => {
     const { b, timerFiredBefore } = await rendering;
     expect(exposition.lastStats?.yields).toBeGreaterThan(0);
     expect(timerFiredBefore).toBe(true);
-    expect(b.toString()).toBe(await registry.metrics());
+    expect(b.text()).toBe(await registry.metrics());
   });
 
   it('renders an OpenMetrics registry as prom-client does', async () => {
     const registry = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>(Registry.OPENMETRICS_CONTENT_TYPE);
     new Counter({ name: 'om_total', help: 'om', registers: [registry] }).inc(2);
     const exposition = createExposition(registry as unknown as Registry);
-    expect((await exposition.render()).toString()).toBe(await registry.metrics());
+    expect((await exposition.render()).text()).toBe(await registry.metrics());
   });
 });
 

@@ -77,11 +77,12 @@ describe('scrape gate', () => {
 
 describe('GET /metrics behind the gate', () => {
   const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
+  // The queue's wait is not what these cases test: long enough for a loaded machine.
   const build = (concurrent: number, queued: number) => {
     const registry = new Registry();
     const metrics = createMetrics(registry, config, { version: '1.0.0' });
     const log = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-    return { registry, app: buildCollectorApp({ config, metrics, store: new ResultStore(5), log, adminToken: null, notReadyReasons: () => [], scrapeLimits: { concurrent, queued, queueTimeoutMs: 1000, retryAfterSeconds: 3 } }) };
+    return { registry, app: buildCollectorApp({ config, metrics, store: new ResultStore(5), log, adminToken: null, notReadyReasons: () => [], scrapeLimits: { concurrent, queued, queueTimeoutMs: 60_000, retryAfterSeconds: 3 } }) };
   };
 
   it('answers 503 CH_SCRAPE_BUSY with Retry-After when every place is taken', async () => {
