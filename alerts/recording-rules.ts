@@ -38,26 +38,44 @@ export function or(parts: readonly string[]): string {
   return parts.length === 1 ? (parts[0] as string) : parts.map((p) => `(${p})`).join('\nor\n');
 }
 
+/**
+ * Successful / all. Failure counters are created on a check's first failure (docs/metrics.md), so
+ * a pair that never failed has no failure series: it counts as 0 failures over its runs, a ratio
+ * of 1, not an absent one.
+ */
 function successRatio(failures: string, total: string, by: string | null, sel: string, w: number): string {
   const agg = by === null ? 'sum' : `sum by (${by})`;
   const d = promDuration(w);
-  return `1 - (${agg} (rate(${failures}${sel}[${d}])) / ${agg} (rate(${total}${sel}[${d}])))`;
+  const all = `${agg} (rate(${total}${sel}[${d}]))`;
+  return `1 - ((${agg} (rate(${failures}${sel}[${d}])) or 0 * ${all}) / ${all})`;
 }
 
 /**
- * Exact failed runs per check in the window: the counter's difference over the window. Where that
- * is missing (series younger than the window, a scrape gap at the window's start) or negative (a
- * restart reset the counter), the rise since the window's lowest sample: never more than the truth.
- * increase() would extrapolate 3 failures into 3.3, and thresholds here are small whole numbers.
- * max over instances: two collectors receiving the same agent's results count its failures once.
+ * Exact failed runs per check in the window: the counter's difference over the window. A failure
+ * series is created on the check's first failure of that reason. One absent at the window's start
+ * that has fewer samples in the window than its check's runs counter (created at start, scraped in
+ * the same scrapes) was missing from a scrape inside the window: it was born there, after that
+ * scrape, and every failure it counts is in the window (increase() would miss the one it was born
+ * with). Otherwise (series older than what Prometheus holds, a scrape gap) or where the difference
+ * is negative (a restart reset the counter), the rise since the window's lowest sample: never more
+ * than the truth. increase() would extrapolate 3 failures into 3.3, and thresholds here are small
+ * whole numbers. max over instances: two collectors receiving the same agent's results count its
+ * failures once.
  */
 function failuresInWindow(w: number): string {
   const m = METRICS.probeFailures.name;
+  const runs = METRICS.probeRuns.name;
   const d = promDuration(w);
   return [
     `max by (${CHECK}) (`,
     `  sum by (${CHECK}, instance) (`,
     `    (${m} - ${m} offset ${d}) >= 0`,
+    `    or`,
+    `    (`,
+    `      (${m} unless ${m} offset ${d})`,
+    `      and`,
+    `      (count_over_time(${m}[${d}]) < on (${CHECK}, instance) group_left () count_over_time(${runs}[${d}]))`,
+    `    )`,
     `    or`,
     `    (${m} - min_over_time(${m}[${d}]))`,
     `  )`,
@@ -150,7 +168,9 @@ export function generateRecordingRules(config: Config): RuleGroup<RecordingRule>
     expr: or(
       config.tiers.map((t) => {
         const sel = `{tier="${t.id}"}`;
-        return `1 - (sum by (transaction, tier) (increase(${failures}${sel}[${d}])) / sum by (transaction, tier) (increase(${total}${sel}[${d}]))) / ${errorBudgetRatio(t.objective)}`;
+        const all = `sum by (transaction, tier) (increase(${total}${sel}[${d}]))`;
+        // No failure series at all (none created yet): nothing spent, not an absent budget.
+        return `1 - ((sum by (transaction, tier) (increase(${failures}${sel}[${d}])) or 0 * ${all}) / ${all}) / ${errorBudgetRatio(t.objective)}`;
       }),
     ),
   }));

@@ -12,7 +12,7 @@ import { formatPromDuration } from '../config/index.js';
 import { ProbeResultSchema, type ProbeResult } from '../synthetic/result.js';
 import { CLOCK_SKEW_TOLERANCE_MS, IngestRefusal, schemaProblems, type IngestDeps } from './ingest-door.js';
 import type { LedgerEntry } from './ingest-ledger.js';
-import { businessCodeLabels, resultUpdates } from './metrics.js';
+import { resultSeriesRules, resultUpdates } from './metrics.js';
 
 const checkResult = Compile(ProbeResultSchema);
 const checkEnvelope = Compile(Type.Object({ results: Type.Array(Type.Unknown()) }, { additionalProperties: false }));
@@ -33,7 +33,7 @@ export function registerResultRoute(app: FastifyInstance, deps: IngestDeps): voi
   const { config, ledger, ingestMetrics, sink } = deps;
   const now = deps.now ?? Date.now;
   const allowed = resultRules(config);
-  const codeLabel = businessCodeLabels(config);
+  const seriesRules = resultSeriesRules(config);
 
   app.post('/api/v1/results', { bodyLimit: config.ingest.maxBodyBytes }, async (req): Promise<ResultBatchAnswer> => {
     const body: unknown = req.body;
@@ -82,7 +82,7 @@ export function registerResultRoute(app: FastifyInstance, deps: IngestDeps): voi
     }
 
     const entries: LedgerEntry[] = fresh.map((r) => ({ kind: 'result', id: r.id, at: r.startedAt }));
-    if (fresh.length > 0) withLedger(deps, () => ledger.commit(entries, fresh.flatMap((r) => resultUpdates(r, codeLabel))));
+    if (fresh.length > 0) withLedger(deps, () => ledger.commit(entries, fresh.flatMap((r) => resultUpdates(r, seriesRules))));
     // On disk now; the registry and the recent-results store follow.
     for (const r of fresh) sink.accept(r);
     const duplicates = results.length - fresh.length;

@@ -4,11 +4,8 @@
 // list of changes the collector commits to disk first, so the two cannot disagree.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { maintenanceActive, type Config } from '../config/index.js';
-import { METRICS, type MetricSpec } from '../contract/metrics.js';
+import { DURATION_LADDER_SECONDS, METRICS, type MetricSpec } from '../contract/metrics.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult } from '../synthetic/result.js';
-
-/** Seconds; the transactions' latency thresholds are added so p95-over-threshold is exact at the threshold. */
-export const DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30] as const;
 
 export interface RealEvent {
   channel: string;
@@ -56,9 +53,16 @@ export interface MetricsOptions {
   clock?: () => number;
 }
 
+/**
+ * Bucket bounds (seconds) of the duration histograms: the contract's ladder, every transaction's
+ * latency threshold (so "slower than the threshold" is an exact bucket: the latency alert reads
+ * it) and the longest check timeout (a run cannot last longer, so a timed-out run is told from a
+ * slow one and nothing sits in a bucket that cannot fill).
+ */
 export function durationBuckets(config: Config): number[] {
-  const extra = config.transactions.flatMap((t) => (t.latencyThresholdMs === null ? [] : [t.latencyThresholdMs / 1000]));
-  return [...new Set([...DURATION_BUCKETS, ...extra])].sort((a, b) => a - b);
+  const thresholds = config.transactions.flatMap((t) => (t.latencyThresholdMs === null ? [] : [t.latencyThresholdMs / 1000]));
+  const longest = config.checks.reduce((max, c) => Math.max(max, c.timeoutMs / 1000), 0);
+  return [...new Set([...DURATION_LADDER_SECONDS, ...thresholds, ...(longest > 0 ? [longest] : [])])].sort((a, b) => a - b);
 }
 
 type Collect<L extends string> = (this: Gauge<L>) => void;
@@ -123,14 +127,16 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   const probeRuns = counter(METRICS.probeRuns, registry);
   const probeFailures = counter(METRICS.probeFailures, registry);
   histogram(METRICS.probeDuration, registry, buckets);
+  gauge(METRICS.stepLastDuration, registry);
   histogram(METRICS.stepDuration, registry, buckets);
   gauge(METRICS.probeSuccess, registry);
   gauge(METRICS.lastRun, registry);
   gauge(METRICS.consecutiveFailures, registry);
   const transactions = counter(METRICS.events, registry);
-  const transactionFailures = counter(METRICS.eventFailures, registry);
-  // Made on first failure, not pre-created: checks × steps × reasons × locations (× codes) would
-  // multiply the zero series by ten for counts that are almost always absent.
+  counter(METRICS.eventFailures, registry);
+  // Failure counters are made on first failure, not pre-created: checks × reasons × locations (×
+  // steps × codes) zero series would be most of what a check costs, for counts nearly always
+  // absent. The rules and the report count a series born inside their window (docs/metrics.md).
   counter(METRICS.stepFailures, registry);
   counter(METRICS.businessErrors, registry);
   counter(METRICS.probeSkipped, registry);
@@ -150,15 +156,12 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   });
 
   const tierOf = new Map(config.transactions.map((t) => [t.id, t.tier]));
-  const codeLabel = businessCodeLabels(config);
+  const rules = resultSeriesRules(config);
   for (const t of config.transactions) objective.set({ transaction: t.id, tier: t.tier }, t.objective);
 
-  // Zero series for every configured pair, so rate() and absent-vs-zero work from the first scrape.
+  // A zero total for every configured pair, so rate() and absent-vs-zero work from the first scrape.
   for (const channel of config.channels) {
-    for (const t of config.transactions) {
-      transactions.inc({ channel: channel.id, transaction: t.id, tier: t.tier }, 0);
-      for (const reason of FAILURE_REASONS) transactionFailures.inc({ channel: channel.id, transaction: t.id, tier: t.tier, reason }, 0);
-    }
+    for (const t of config.transactions) transactions.inc({ channel: channel.id, transaction: t.id, tier: t.tier }, 0);
   }
   const knownLocations = new Set<string>();
   const addLocation = (location: string) => {
@@ -167,7 +170,8 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     for (const check of config.checks) {
       const labels = { channel: check.channel, transaction: check.transaction, tier: check.tier, location };
       probeRuns.inc(labels, 0);
-      for (const reason of FAILURE_REASONS) probeFailures.inc({ ...labels, reason }, 0);
+      // Full detail: rate() over the failure counters sees the first failure too.
+      if (check.metricsDetail === 'full') for (const reason of FAILURE_REASONS) probeFailures.inc({ ...labels, reason }, 0);
     }
   };
   addLocation(config.service.location);
@@ -180,7 +184,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     observeBreakers: (source) => observeBreakers(registry, source),
     recordResult(result) {
       addLocation(result.location);
-      for (const update of resultUpdates(result, codeLabel)) applyUpdate(registry, update);
+      for (const update of resultUpdates(result, rules)) applyUpdate(registry, update);
     },
     recordEvent(event) {
       // No latency here: it goes to the ingest metrics' histogram (createIngestMetrics).
@@ -210,6 +214,18 @@ export function businessCodeLabels(config: Config): CodeLabeler {
     if (code === null || rule?.success.includes(code)) return null;
     return rule && Object.hasOwn(rule.errors, code) ? code : 'other';
   };
+}
+
+/** How a result becomes series: business codes bounded by the config, and which checks keep full detail. */
+export interface ResultSeriesRules {
+  codeLabel: CodeLabeler;
+  /** True for a check (channel × transaction) with `metricsDetail: full`: per-step histograms too. */
+  fullDetail(channel: string, transaction: string): boolean;
+}
+
+export function resultSeriesRules(config: Config): ResultSeriesRules {
+  const full = new Set(config.checks.filter((c) => c.metricsDetail === 'full').map((c) => `${c.channel}\u0000${c.transaction}`));
+  return { codeLabel: businessCodeLabels(config), fullDetail: (channel, transaction) => full.has(`${channel}\u0000${transaction}`) };
 }
 
 /** The steps of a run that ran and failed, with their reasons and bounded business codes. */
@@ -273,7 +289,7 @@ export interface SeriesUpdate {
  * What recording a probe result does to the series, as data: recordResult applies exactly this
  * list, and the collector commits the same list to disk before it touches the registry.
  */
-export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): SeriesUpdate[] {
+export function resultUpdates(result: ProbeResult, rules: ResultSeriesRules): SeriesUpdate[] {
   const { channel, transaction, tier, location } = result;
   // A run that never probed (no free test account) says nothing about the channel: it is counted
   // apart and touches no run, failure, success or duration series (docs/safety.md).
@@ -290,11 +306,16 @@ export function resultUpdates(result: ProbeResult, codeLabel: CodeLabeler): Seri
     { kind: 'counter', metric: METRICS.probeRuns.name, labels, op: 'inc', value: 1 },
     { kind: 'histogram', metric: METRICS.probeDuration.name, labels: { channel, transaction, location }, op: 'observe', value: result.durationMs / 1000 },
   ];
+  const full = rules.fullDetail(channel, transaction);
   for (const step of result.steps) {
-    if (!step.skipped) out.push({ kind: 'histogram', metric: METRICS.stepDuration.name, labels: { channel, transaction, step: step.name, location }, op: 'observe', value: step.durationMs / 1000 });
+    if (step.skipped) continue;
+    const stepLabels = { channel, transaction, step: step.name, location };
+    // A step skipped in this run keeps its previous value: the gauge is the last time it ran.
+    out.push({ kind: 'gauge', metric: METRICS.stepLastDuration.name, labels: stepLabels, op: 'set', value: step.durationMs / 1000 });
+    if (full) out.push({ kind: 'histogram', metric: METRICS.stepDuration.name, labels: stepLabels, op: 'observe', value: step.durationMs / 1000 });
   }
   out.push({ kind: 'gauge', metric: METRICS.lastRun.name, labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
-  for (const f of failedSteps(result, codeLabel)) {
+  for (const f of failedSteps(result, rules.codeLabel)) {
     out.push({ kind: 'counter', metric: METRICS.stepFailures.name, labels: { channel, transaction, step: f.step, location, reason: f.reason }, op: 'inc', value: 1 });
     if (f.code !== null) out.push({ kind: 'counter', metric: METRICS.businessErrors.name, labels: { channel, transaction, step: f.step, location, code: f.code }, op: 'inc', value: 1 });
   }

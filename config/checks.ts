@@ -112,6 +112,7 @@ export function expandChecks(raw: RawConfig, sandbox: boolean, problems: ConfigP
           periodMs,
           timeoutMs,
           accountPool,
+          metricsDetail: c.metricsDetail ?? defaults.metricsDetail ?? CONFIG_DEFAULTS.metricsDetail,
           steps,
           maxAmount,
           moneyMoving: money,

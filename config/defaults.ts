@@ -8,6 +8,8 @@ export const CONFIG_DEFAULTS = Object.freeze({
   publicUrl: 'http://grafana.example.invalid',
   interval: '30s',
   timeout: '10s',
+  // The series budget (docs/metrics.md): per-step histograms and zero failure counters only where asked for.
+  metricsDetail: 'standard' as const,
   stepStatus: Object.freeze([200, 201, 202, 203, 204]),
   method: 'GET' as const,
   alerting: Object.freeze({

@@ -275,6 +275,12 @@ const ScheduleFields = {
   cron: Type.Optional(Type.String({ description: 'Six-field cron expression with seconds (node-cron syntax); instead of interval.' })),
   timeout: Type.Optional(Duration(`Bound on one whole run of the check, all steps included (${byDefault(D.timeout)}).`)),
   accountPool: Type.Optional(Id('Test-account pool the check leases an account from (a key of `accounts`).')),
+  metricsDetail: Type.Optional(
+    Type.Union([Type.Literal('standard'), Type.Literal('full')], {
+      description:
+        `Series the check exports (${byDefault(D.metricsDetail)}; docs/metrics.md, "What a check costs"). \`standard\`: the run histogram, each step's last duration, failure counters created on their first failure. \`full\` adds a duration histogram per step and failure counters at zero for every reason from the start (so rate() counts the very first failure), at 11 more series per step on the shipped buckets.`,
+    }),
+  ),
 };
 
 const MaxAmount = Type.Optional(
@@ -578,7 +584,7 @@ export const ConfigSchema = Type.Object(
     accounts: Type.Optional(Type.Record(Type.String(), Type.Array(AccountSchema, { minItems: 1 }), { description: 'Test-account pools.' })),
     checks: Type.Array(CheckSchema, { description: 'Checks: single (channel + transaction) or matrix (channels × transactions).' }),
     checkDefaults: Type.Optional(
-      Type.Object(ScheduleFields, { additionalProperties: false, description: 'Schedule, timeout and account pool for checks that do not set their own.' }),
+      Type.Object(ScheduleFields, { additionalProperties: false, description: 'Schedule, timeout, account pool and metrics detail for checks that do not set their own.' }),
     ),
     alerting: Type.Optional(AlertingSchema),
     maintenance: Type.Optional(

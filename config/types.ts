@@ -184,6 +184,8 @@ export interface Check {
   periodMs: number;
   timeoutMs: number;
   accountPool: string | null;
+  /** Which series the check exports: `full` adds per-step histograms and zero failure counters (docs/metrics.md). */
+  metricsDetail: 'standard' | 'full';
   steps: readonly Step[];
   /** Largest JSON `amount` a request of this check may carry; null when no cap is set. */
   maxAmount: number | null;

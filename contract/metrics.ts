@@ -20,21 +20,47 @@ export interface MetricSpec<L extends string = string> {
 const spec = <const L extends string>(name: string, type: MetricType, labelNames: readonly L[], help: string): MetricSpec<L> =>
   Object.freeze({ name: `${METRIC_PREFIX}${name}`, type, labelNames: Object.freeze([...labelNames]), help });
 
+/**
+ * The probe-duration histogram's bucket ladder (seconds), before the config adds every
+ * transaction's `latencyThresholdMs` and the longest check `timeout`. A 1-2-5 ladder from 250 ms:
+ * what is read from it is p50/p95/p99 against thresholds of a second or more (exact at each
+ * threshold, which the latency alert counts against) and week-over-week trends, for which linear
+ * interpolation inside a ×2-×2.5 bucket is close enough; below 250 ms nothing is compared. Each
+ * bound is one series per check, so every bound has to earn its place (docs/metrics.md).
+ */
+export const DURATION_LADDER_SECONDS = Object.freeze([0.25, 0.5, 1, 2, 5] as const);
+
 const CHECK = ['channel', 'transaction', 'tier', 'location'] as const;
 const PAIR = ['channel', 'transaction', 'tier'] as const;
 
 export const METRICS = Object.freeze({
   // ---- contract v1: probes ----
   probeRuns: spec('probe_runs_total', 'counter', CHECK, 'Synthetic probe runs, by channel, transaction, tier and probing location.'),
-  probeFailures: spec('probe_failures_total', 'counter', [...CHECK, 'reason'], 'Failed synthetic probe runs, by failure reason (closed set).'),
+  probeFailures: spec(
+    'probe_failures_total',
+    'counter',
+    [...CHECK, 'reason'],
+    'Failed synthetic probe runs, by failure reason (closed set). Created on the first failure of each reason (at zero from the start for checks with metricsDetail full).',
+  ),
   probeDuration: spec('probe_duration_seconds', 'histogram', ['channel', 'transaction', 'location'], 'Duration of a whole probe run (all steps, cleanup included).'),
-  stepDuration: spec('probe_step_duration_seconds', 'histogram', ['channel', 'transaction', 'step', 'location'], 'Duration of each probe step that ran.'),
+  stepLastDuration: spec(
+    'probe_step_last_duration_seconds',
+    'gauge',
+    ['channel', 'transaction', 'step', 'location'],
+    "Duration of each step that ran in the check's last run (quantile_over_time gives its percentiles).",
+  ),
+  stepDuration: spec(
+    'probe_step_duration_seconds',
+    'histogram',
+    ['channel', 'transaction', 'step', 'location'],
+    'Duration of each probe step that ran, as a histogram: only for checks with metricsDetail full.',
+  ),
   probeSuccess: spec('probe_success', 'gauge', CHECK, 'Outcome of the last probe run: 1 success, 0 failure.'),
   lastRun: spec('probe_last_run_timestamp_seconds', 'gauge', ['channel', 'transaction', 'location'], 'Unix time at which the last probe run finished.'),
   consecutiveFailures: spec('probe_consecutive_failures', 'gauge', CHECK, 'Probe runs failed in a row; 0 after a success.'),
   // ---- contract v1: real events, objectives, build ----
   events: spec('transactions_total', 'counter', PAIR, 'Real customer transactions reported by the channel systems.'),
-  eventFailures: spec('transaction_failures_total', 'counter', [...PAIR, 'reason'], 'Failed real customer transactions, by failure reason (closed set).'),
+  eventFailures: spec('transaction_failures_total', 'counter', [...PAIR, 'reason'], 'Failed real customer transactions, by failure reason (closed set). Created on the first failure of each reason.'),
   objective: spec('objective_ratio', 'gauge', ['transaction', 'tier'], 'Success objective of each transaction (from its tier).'),
   buildInfo: spec('build_info', 'gauge', ['version'], 'Always 1; the version label says which build is running.'),
   // ---- failing steps and business codes (created on first failure, not at zero) ----

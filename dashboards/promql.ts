@@ -23,6 +23,25 @@ export function sumIncrease(metric: string, matchers: Matchers, window: string, 
   return `sum${by(labels)} (increase(${selector(metric, matchers)}[${window}]${offset ? ` offset ${offset}` : ''}))`;
 }
 
+/**
+ * What a counter created on its first increment (the failure counters) counted over the window
+ * ending now: the last value minus the value at the window's start, or all of it for a series born
+ * inside the window: absent at its start, with fewer samples in the window than `anchor`, the
+ * counter created at start and scraped with it, sharing the `on` labels. increase() would miss the
+ * increment the series was born with and extrapolate at the edges; it is the fallback for a reset
+ * and for a series Prometheus first saw already grown.
+ */
+export function sumCounted(metric: string, matchers: Matchers, window: string, labels: readonly string[], anchor: { metric: string; on: readonly string[] }): string {
+  const m = selector(metric, matchers);
+  const last = `last_over_time(${m}[${window}])`;
+  const a = selector(anchor.metric, matchers.filter(([label]) => anchor.on.includes(label)));
+  const born = `(${last} unless ${m} offset ${window}) and (count_over_time(${m}[${window}]) < on (${[...anchor.on, 'job', 'instance'].join(', ')}) group_left () count_over_time(${a}[${window}]))`;
+  return `sum${by(labels)} ((${last} - ${m} offset ${window}) >= 0 or (${born}) or increase(${m}[${window}]))`;
+}
+
+/** The anchor of the probe-side failure counters: the check's runs counter. */
+export const PROBE_RUNS_ANCHOR = Object.freeze({ metric: METRICS.probeRuns.name, on: Object.freeze(['channel', 'transaction', 'location']) });
+
 export type Source = 'probe' | 'event';
 
 const COUNTERS: Record<Source, { total: string; failed: string }> = {
@@ -30,10 +49,15 @@ const COUNTERS: Record<Source, { total: string; failed: string }> = {
   event: { total: METRICS.events.name, failed: METRICS.eventFailures.name },
 };
 
-/** Failed / all over a window, from the raw counters (for filters the recording rules do not keep, like location). */
+/**
+ * Failed / all over a window, from the raw counters (for filters the recording rules do not keep,
+ * like location). Failure counters are created on the first failure: where none exists yet the
+ * failures are 0, not absent.
+ */
 export function failureRatio(source: Source, matchers: Matchers, window: string, labels: readonly string[], offset?: string): string {
   const { total, failed } = COUNTERS[source];
-  return `${sumIncrease(failed, matchers, window, labels, offset)} / ${sumIncrease(total, matchers, window, labels, offset)}`;
+  const all = sumIncrease(total, matchers, window, labels, offset);
+  return `(${sumIncrease(failed, matchers, window, labels, offset)} or 0 * ${all}) / ${all}`;
 }
 
 export function successRatio(source: Source, matchers: Matchers, window: string, labels: readonly string[], offset?: string): string {

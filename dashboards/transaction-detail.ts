@@ -6,7 +6,7 @@ import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { Config } from '../config/index.js';
 import { DASHBOARD_UID, finishDashboard, newDashboard, section } from './dashboard.js';
 import { COLOR, DATASOURCE, barGaugePanel, neutralThresholds, risingThresholds, statPanel, tablePanel, timeSeriesPanel, type Query } from './panels.js';
-import { burnFromFailureRatio, failureRatio, quantile, selector, successRatio, sumIncrease, sumRate, union, withLabel, type Matchers } from './promql.js';
+import { PROBE_RUNS_ANCHOR, anyOf, burnFromFailureRatio, failureRatio, quantile, selector, successRatio, sumCounted, sumIncrease, sumRate, union, withLabel, type Matchers } from './promql.js';
 import { BURN_FACTOR, dashboardSettings } from './settings.js';
 import { detailMaintenanceExpr, maintenanceAnnotation } from './maintenance.js';
 
@@ -61,10 +61,11 @@ function alertAnnotation(): dashboard.AnnotationQueryBuilder {
 }
 
 /**
- * Failed runs per failing step, from the step-duration counts: a step that ran but whose successor
- * did not is where the run stopped. Step order comes from the config (the first check of each
- * transaction); compensating `always` steps run after a failure too, so they are left out. The
- * union covers every configured transaction and `$transaction` keeps only the selected one's terms.
+ * Failed runs per failing step, from the step-failure counters: a run stops at the first of its
+ * own steps that fails, so the failing non-`always` step is where it stopped (compensating
+ * `always` steps run after a failure too, so they are left out; their names come from the config,
+ * the first check of each transaction). The union covers every configured transaction and
+ * `$transaction` keeps only the selected one's terms.
  */
 export function failuresByStepExpr(config: Config, window: string): string {
   const terms: string[] = [];
@@ -72,17 +73,12 @@ export function failuresByStepExpr(config: Config, window: string): string {
     const check = config.checks.find((c) => c.transaction === t.id);
     if (!check) continue;
     const names = check.steps.filter((st) => !st.always).map((st) => st.name);
+    if (names.length === 0) continue;
     const scope: Matchers = [['transaction', t.id], ...PROBE];
-    const runs = sumIncrease(METRICS.probeRuns.name, scope, window, []);
-    // A step's histogram exists only once the step has run: a step never reached counts 0, but
-    // only while the transaction is selected, so the other transactions' terms stay empty.
-    const reached = (step: string) => `(${sumIncrease(`${METRICS.stepDuration.name}_count`, [...scope, ['step', step]], window, [])} or 0 * ${runs})`;
-    const succeeded = `(${runs} - ${sumIncrease(METRICS.probeFailures.name, scope, window, [])})`;
-    names.forEach((step, i) => {
-      const next = names[i + 1];
-      const stoppedHere = `clamp_min(${reached(step)} - ${next === undefined ? succeeded : reached(next)}, 0)`;
-      terms.push(withLabel(withLabel(stoppedHere, 'step', step), 'transaction', t.id));
-    });
+    const counted = sumCounted(METRICS.stepFailures.name, [...scope, ['step', anyOf(names)]], window, ['step'], PROBE_RUNS_ANCHOR);
+    // Every step of the flow shows, 0 where no run stopped (its counter is not created until then).
+    const zero = `0 * ${sumIncrease(METRICS.probeRuns.name, scope, window, [])}`;
+    terms.push(withLabel(union([counted, ...names.map((step) => withLabel(zero, 'step', step))]), 'transaction', t.id));
   }
   return union(terms);
 }
@@ -250,7 +246,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
     .withPanel(
       barGaugePanel({
         title: 'Failed runs by failing step',
-        description: 'Probe runs over the range that stopped at each step: the step ran and the next one did not (or, for the last step, the run failed). Step order is the check\'s, from the config.',
+        description: 'Probe runs over the range that stopped at each step: the first of the run\'s own steps that failed (compensating steps left out). Counted from the step-failure counters, which are created on their first failure.',
         queries: [{ expr: failuresByStepExpr(config, '$__range'), legend: '{{step}}' }],
         decimals: 0,
         min: 0,
@@ -265,7 +261,7 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         title: 'Business error codes',
         description:
           'Business failure codes the failing probe steps answered over the range, by code and step. Codes the config does not list under businessCode.errors show as "other"; the weekly report gives their meanings.',
-        queries: [{ expr: sumIncrease(METRICS.businessErrors.name, PROBE, '$__range', ['code', 'step']), legend: '{{code}} at {{step}}' }],
+        queries: [{ expr: sumCounted(METRICS.businessErrors.name, PROBE, '$__range', ['code', 'step'], PROBE_RUNS_ANCHOR), legend: '{{code}} at {{step}}' }],
         decimals: 0,
         min: 0,
         thresholds: risingThresholds(1, 1),
@@ -295,8 +291,9 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
     .withPanel(
       timeSeriesPanel({
         title: 'Step duration p95',
-        description: 'p95 duration of each step that ran, so a slow step shows before its timeout fails the run.',
-        queries: [{ expr: quantile(0.95, METRICS.stepDuration.name, PROBE, probeWindow, ['step']), legend: '{{step}}' }],
+        description:
+          'p95 duration of each step that ran, so a slow step shows before its timeout fails the run: over the last-run durations each scrape saw, the slowest of the selected channels and locations.',
+        queries: [{ expr: `max by (step) (quantile_over_time(0.95, ${selector(METRICS.stepLastDuration.name, PROBE)}[${probeWindow}]))`, legend: '{{step}}' }],
         unit: 's',
         min: 0,
         w: 12,

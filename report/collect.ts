@@ -26,7 +26,7 @@ import { REPORT_VERSION } from './model.js';
 import { loadBucketMs, previousPeriod, type ReportPeriod } from './period.js';
 import type { InstantSample, PrometheusClient, RangeSeries } from './prometheus.js';
 import { mergeIntervals, PLANNED_METHOD, plannedFor, windowEpisodes, type Interval, type WindowEpisodes } from './planned.js';
-import { alertsQuery, countedQuery, failuresQuery, latencyQuery, loadQuery, maintenanceQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
+import { alertsQuery, countedQuery, latencyQuery, loadQuery, maintenanceQuery, objectiveQuery, SERIES, totalsQuery } from './queries.js';
 import { stepRows, STEPS_METHOD } from './steps.js';
 
 export interface CollectInputs {
@@ -175,13 +175,15 @@ function periodInfo(p: ReportPeriod): PeriodInfo {
 }
 
 /**
- * Totals and failures per pair over the range ending at `atSeconds`: increase() for a period, or,
- * `exact`, the last value minus the value at the start (short planned intervals, where increase()'s
- * extrapolation would miscount a burst at the edge).
+ * Totals and failures per pair over the range ending at `atSeconds`. Failures: the last value minus
+ * the value at the start, always. Totals: increase() for a period, or, `exact`, last minus start too
+ * (short planned intervals, where increase()'s extrapolation would miscount a burst at the edge).
  */
 async function outcomes(client: PrometheusClient, rangeSeconds: number, atSeconds: number, exact = false): Promise<PeriodOutcomes> {
   const totals = (basis: Basis) => (exact ? countedQuery(TOTAL_SERIES[basis], ['channel', 'transaction', 'tier'], rangeSeconds) : totalsQuery(basis, rangeSeconds));
-  const failures = (basis: Basis) => (exact ? countedQuery(FAILURE_SERIES[basis], ['channel', 'transaction', 'tier', 'reason'], rangeSeconds) : failuresQuery(basis, rangeSeconds));
+  // Failure counters are created on their first failure (docs/metrics.md): always counted as last −
+  // start, which counts the failure a series was born with; increase() would miss it.
+  const failures = (basis: Basis) => countedQuery(FAILURE_SERIES[basis], ['channel', 'transaction', 'tier', 'reason'], rangeSeconds);
   const [realTotals, realFailures, probeTotals, probeFailures] = await Promise.all([
     client.instant(totals('real'), atSeconds),
     client.instant(failures('real'), atSeconds),

@@ -24,15 +24,10 @@ export function promRange(seconds: number): string {
 }
 
 const TOTAL_OF: Record<Basis, string> = { real: SERIES.realTotal, probe: SERIES.probeRuns };
-const FAILURES_OF: Record<Basis, string> = { real: SERIES.realFailures, probe: SERIES.probeFailures };
 
 /** Volume per channel and transaction over the range ending at the evaluation time. */
 export function totalsQuery(basis: Basis, rangeSeconds: number): string {
   return `sum by (channel, transaction, tier) (increase(${TOTAL_OF[basis]}[${promRange(rangeSeconds)}]))`;
-}
-
-export function failuresQuery(basis: Basis, rangeSeconds: number): string {
-  return `sum by (channel, transaction, tier, reason) (increase(${FAILURES_OF[basis]}[${promRange(rangeSeconds)}]))`;
 }
 
 /** The objective in force at the end of the range (a changed config shows its last value). */
@@ -56,17 +51,36 @@ export function alertsQuery(rangeSeconds: number): string {
 }
 
 /**
- * What a counter counted in the range ending at the evaluation time, for counters created on their
- * first increment (the step-failure counters, docs/metrics.md). increase() cannot see the step
- * from "no series" to its first value and extrapolates at the edges; without a reset the exact
- * figure is the last value minus the value at the start (0 for a series born inside the range).
- * Series that reset in the range fall back to increase().
+ * The counter created at start beside each counter created on its first increment, scraped with
+ * it, and the labels they share: a failure series with fewer samples in the range than its anchor
+ * was missing from a scrape inside the range, so it was born there.
+ */
+const ANCHOR_OF: Readonly<Record<string, { metric: string; on: readonly string[] }>> = {
+  [SERIES.probeFailures]: { metric: SERIES.probeRuns, on: ['channel', 'transaction', 'location'] },
+  [SERIES.stepFailures]: { metric: SERIES.probeRuns, on: ['channel', 'transaction', 'location'] },
+  [SERIES.businessErrors]: { metric: SERIES.probeRuns, on: ['channel', 'transaction', 'location'] },
+  [SERIES.realFailures]: { metric: SERIES.realTotal, on: ['channel', 'transaction'] },
+  [SERIES.realBusinessErrors]: { metric: SERIES.realTotal, on: ['channel', 'transaction'] },
+};
+
+/**
+ * What a counter counted in the range ending at the evaluation time. increase() cannot see the
+ * step from "no series" to a first value and extrapolates at the edges; without a reset the exact
+ * figure is the last value minus the value at the start. For the counters created on their first
+ * increment (failures, failing steps, business codes: docs/metrics.md), a series absent at the
+ * start counts whole when it was born inside the range (fewer samples than its anchor, above);
+ * one Prometheus first saw already grown (it started scraping mid-range) and series that reset in
+ * the range fall back to increase(), which never counts what came before Prometheus saw it.
  */
 export function countedQuery(metric: string, by: readonly string[], rangeSeconds: number): string {
   const r = promRange(rangeSeconds);
   const last = `last_over_time(${metric}[${r}])`;
   const reset = `resets(${metric}[${r}]) > 0`;
-  return `sum by (${by.join(', ')}) (((${last} - ${metric} offset ${r}) unless ${reset}) or (${last} unless ${reset}) or increase(${metric}[${r}]))`;
+  const anchor = ANCHOR_OF[metric];
+  const bornInside = anchor
+    ? `((${last} unless ${reset}) and (count_over_time(${metric}[${r}]) < on (${[...anchor.on, 'job', 'instance'].join(', ')}) group_left () count_over_time(${anchor.metric}[${r}])))`
+    : `(${last} unless ${reset})`;
+  return `sum by (${by.join(', ')}) (((${last} - ${metric} offset ${r}) unless ${reset}) or ${bornInside} or increase(${metric}[${r}]))`;
 }
 
 /** The raw samples of every maintenance window's state in the range (1 on, 0 off). */

@@ -106,7 +106,8 @@ function generate(): Map<string, Family> {
     }
     fam.series.set(seriesKey(name, labels), samples);
   };
-  // The step-failure counters are created on their first failure: no samples before it.
+  // Failure counters (runs', steps', codes', real transactions') are created on their first
+  // failure: no samples before it.
   const bornCounter = (fam: Family, name: string, labels: Labels, rate: Rate) => {
     counter(fam, name, labels, rate);
     const key = seriesKey(name, labels);
@@ -115,16 +116,16 @@ function generate(): Map<string, Family> {
   const events = family('channel_health_transactions', 'counter');
   for (const r of real) counter(events, 'channel_health_transactions_total', r.labels, r.rate);
   const failures = family('channel_health_transaction_failures', 'counter');
-  for (const r of realFailures) counter(failures, 'channel_health_transaction_failures_total', r.labels, r.rate);
+  for (const r of realFailures) bornCounter(failures, 'channel_health_transaction_failures_total', r.labels, r.rate);
 
   const runs = family('channel_health_probe_runs', 'counter');
   for (const [c, t, tier] of pairs) counter(runs, 'channel_health_probe_runs_total', probeLabels(c, t, tier), () => 10);
   const probeFailures = family('channel_health_probe_failures', 'counter');
-  counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('web', 'topup', 'core'), reason: 'business_error' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0));
+  bornCounter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('web', 'topup', 'core'), reason: 'business_error' }, (d, h, m) => (d === 8 && h === 10 && m < 30 ? 1 : 0));
   // app/balance_query's probes fail at :00 and :30 of every hour of the reported week (2 of every
   // 120 runs → 336, one run in sixty), their login step timing out, while real traffic is clean.
   const probeLogin: Rate = (d, _h, m) => (d >= 7 && (m === 0 || m === 30) ? 1 : 0);
-  counter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('app', 'balance_query', 'core'), reason: 'timeout' }, probeLogin);
+  bornCounter(probeFailures, 'channel_health_probe_failures_total', { ...probeLabels('app', 'balance_query', 'core'), reason: 'timeout' }, probeLogin);
 
   // Failing steps. Born inside the reported week: sms/other_query ping, 1 per interval Thursday
   // 00:00–00:59 → 12; topup's topup step on web (Tuesday 10:00–10:29, 1 per interval → 6, code 5101)

@@ -12,7 +12,7 @@ import { createResultSink } from '../../collector/result-sink.js';
 import { parseConfig } from '../../config/index.js';
 import { createLogger } from '../../logging/logger.js';
 import { SyntheticError } from '../../synthetic/errors.js';
-import type { ProbeResult } from '../../synthetic/result.js';
+import { FAILURE_REASONS, type ProbeResult } from '../../synthetic/result.js';
 import { REPO_ROOT } from '../support/processes.js';
 
 const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
@@ -56,19 +56,52 @@ const sample = (text: string, name: string, labels: Record<string, string>) => {
 };
 
 describe('metric contract', () => {
-  it('pre-creates every failure series at zero and exports objectives per tier', async () => {
+  it('creates failure series on the first failure (at zero from the start only with full detail) and exports objectives per tier', async () => {
     const { registry } = setup();
     const text = await registry.metrics();
     for (const check of config.checks) {
-      for (const reason of ['timeout', 'connect', 'tls', 'http_status', 'assertion', 'business_error', 'internal']) {
-        expect(sample(text, 'channel_health_probe_failures_total', { channel: check.channel, transaction: check.transaction, reason, location: 'local' })).toBe(0);
-        expect(sample(text, 'channel_health_transaction_failures_total', { channel: check.channel, transaction: check.transaction, reason })).toBe(0);
-      }
+      expect(sample(text, 'channel_health_probe_failures_total', { channel: check.channel, transaction: check.transaction, location: 'local' })).toBeUndefined();
+      expect(sample(text, 'channel_health_transaction_failures_total', { channel: check.channel, transaction: check.transaction })).toBeUndefined();
       expect(sample(text, 'channel_health_probe_runs_total', { channel: check.channel, transaction: check.transaction })).toBe(0);
+      expect(sample(text, 'channel_health_transactions_total', { channel: check.channel, transaction: check.transaction })).toBe(0);
     }
     expect(sample(text, 'channel_health_objective_ratio', { transaction: 'topup', tier: 'core' })).toBe(0.9998);
     expect(sample(text, 'channel_health_objective_ratio', { transaction: 'other_query', tier: 'noncore' })).toBe(0.94);
     expect(sample(text, 'channel_health_build_info', { version: '9.9.9' })).toBe(1);
+
+    // One check with metricsDetail full: its failure counters exist at zero for every reason.
+    const full = parseConfig(
+      readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8').replace(
+        '  - { channel: sms, transaction: topup, flow: sms_topup }',
+        '  - { channel: sms, transaction: topup, flow: sms_topup, metricsDetail: full }',
+      ),
+      'full.yaml',
+    );
+    expect(full.checks.filter((c) => c.metricsDetail === 'full').map((c) => c.id)).toEqual(['sms.topup']);
+    const fullText = await createMetrics(new Registry(), full, { version: 't' }).registry.metrics();
+    for (const reason of FAILURE_REASONS) {
+      expect(sample(fullText, 'channel_health_probe_failures_total', { channel: 'sms', transaction: 'topup', reason, location: 'local' }), reason).toBe(0);
+    }
+    expect(fullText.split('\n').filter((l) => l.startsWith('channel_health_probe_failures_total{'))).toHaveLength(FAILURE_REASONS.length);
+  });
+
+  it('keeps a duration histogram per step only for checks with metricsDetail full', async () => {
+    const single = parseConfig(
+      readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8').replace(
+        '  - { channel: sms, transaction: balance_query, flow: sms_balance_query }',
+        '  - { channel: sms, transaction: balance_query, flow: sms_balance_query, metricsDetail: full }',
+      ),
+      'full.yaml',
+    );
+    const metrics = createMetrics(new Registry(), single, { version: 't' });
+    const step = { ok: true, skipped: false, always: false, durationMs: 300, connectMs: 0, ttfbMs: 0, status: 0, businessCode: null, reason: null, detail: null };
+    metrics.recordResult(result({ checkId: 'sms.balance_query', channel: 'sms', transaction: 'balance_query', steps: [{ ...step, name: 'balance' }] }));
+    metrics.recordResult(result({ steps: [{ ...step, name: 'login' }] }));
+    const text = await metrics.registry.metrics();
+    expect(sample(text, 'channel_health_probe_step_duration_seconds_count', { channel: 'sms', transaction: 'balance_query', step: 'balance' })).toBe(1);
+    expect(sample(text, 'channel_health_probe_step_duration_seconds_count', { channel: 'web', transaction: 'topup' })).toBeUndefined();
+    expect(sample(text, 'channel_health_probe_step_last_duration_seconds', { channel: 'web', transaction: 'topup', step: 'login' })).toBe(0.3);
+    expect(sample(text, 'channel_health_probe_step_last_duration_seconds', { channel: 'sms', transaction: 'balance_query', step: 'balance' })).toBe(0.3);
   });
 
   it('counts runs and failures, tracks consecutive failures and resets them on success', async () => {
@@ -87,7 +120,9 @@ describe('metric contract', () => {
     expect(sample(text, 'channel_health_probe_consecutive_failures', labels)).toBe(0);
     expect(sample(text, 'channel_health_probe_success', labels)).toBe(1);
     expect(sample(text, 'channel_health_probe_last_run_timestamp_seconds', { channel: 'web', transaction: 'topup' })).toBeCloseTo(1_700_000_000.13, 2);
-    expect(sample(text, 'channel_health_probe_step_duration_seconds_count', { step: 'login' })).toBe(3);
+    // Standard detail: each step's last duration, no per-step histogram.
+    expect(sample(text, 'channel_health_probe_step_last_duration_seconds', { step: 'login' })).toBe(0.04);
+    expect(text).not.toContain('channel_health_probe_step_duration_seconds_bucket{');
   });
 
   it('counts failed steps by reason and business codes by their bounded label, from the first failure on', async () => {
