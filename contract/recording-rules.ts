@@ -78,8 +78,8 @@ export const RECORDING_RULES: readonly RecordingRuleDoc[] = Object.freeze([
   { key: 'events', window: 'W', labels: PAIR, value: 'real events in the window' },
   { key: 'eventFailures', window: 'W', labels: PAIR, value: 'failed real events in the window' },
   { key: 'eventBudgetRemaining', window: 'S', labels: BY_TRANSACTION, value: '1 − (error ratio over `S` / (1 − objective)); negative when overspent' },
-  { key: 'eventsExpected', window: null, labels: PAIR, value: 'real events expected in the hour: the mean of `events:increase1h` at the same hour of up to `alerting.trafficDrop.weeks` previous weeks that exist and were not holidays' },
-  { key: 'holiday', window: null, labels: [], value: '1 while the business-clock day is one of `alerting.holidays` (absent otherwise)' },
+  { key: 'eventsExpected', window: null, labels: PAIR, value: 'real events expected in the hour: the mean of `events:increase1h` at the same hour of up to `alerting.trafficDrop.weeks` previous weeks that exist and whose hour touched no holiday' },
+  { key: 'holiday', window: null, labels: [], value: '1 while the last hour touches a business-clock day of `alerting.holidays`: the day and the hour after it, whose count still holds holiday traffic (absent otherwise)' },
 ]);
 
 /** A rule's documented name: `channel_health:events:increase<W>`. */

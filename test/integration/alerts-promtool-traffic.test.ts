@@ -1,7 +1,8 @@
 // A configured holiday is not judged against the weeks before: the all-channel topup drop of
 // alerts/tests/traffic.test.yml, replayed with rules generated from the shipped config plus a
 // holiday inside promtool's clock (1970-01-15 on the business clock, +08:00: 13d16h to 14d16h UTC).
-// The drop inside the holiday raises nothing; the same drop an hour after the holiday ends pages.
+// The drop inside the holiday and in the hour after it (whose count is still the holiday's) raises
+// nothing; the same drop an hour after the holiday ends pages.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,8 @@ describe('traffic drops on a holiday', () => {
           interval: '1h',
           input_series: [series('web', 200), series('app', 100)],
           alert_rule_test: [
-            ...quiet.flatMap((alertname) => ['14d5h', '14d15h'].map((eval_time) => ({ eval_time, alertname }))),
+            // 14d16h: the holiday is over, but the hour's count is still the holiday's.
+            ...quiet.flatMap((alertname) => ['14d5h', '14d15h', '14d16h'].map((eval_time) => ({ eval_time, alertname }))),
             {
               eval_time: '14d17h',
               alertname: 'ChannelHealthTrafficDropEverywhere',
@@ -57,7 +59,7 @@ describe('traffic drops on a holiday', () => {
               ],
             },
           ],
-          promql_expr_test: [{ expr: 'channel_health:holiday:active', eval_time: '14d5h', exp_samples: [{ labels: 'channel_health:holiday:active', value: 1 }] }],
+          promql_expr_test: ['14d5h', '14d16h'].map((eval_time) => ({ expr: 'channel_health:holiday:active', eval_time, exp_samples: [{ labels: 'channel_health:holiday:active', value: 1 }] })),
         },
       ],
     });
