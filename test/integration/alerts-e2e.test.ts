@@ -2,7 +2,6 @@
 // sandbox every 2 s, Prometheus scraping it every second with the rules generated from the same
 // config, Alertmanager with the generated config, and a webhook receiver on loopback. A billing
 // fault must page on-call with backend="billing"; clearing it must deliver the resolved notice.
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,35 +10,7 @@ import { parse, stringify } from 'yaml';
 import { alertFiles, OUTPUT } from '../../alerts/index.js';
 import { loadConfigFile } from '../../config/index.js';
 import { promQuery, REPO_ROOT, startAlertmanager, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
-
-interface WebhookAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-interface WebhookMessage {
-  receiver: string;
-  status: 'firing' | 'resolved';
-  alerts: WebhookAlert[];
-  groupLabels: Record<string, string>;
-}
-
-/** A webhook receiver that keeps every notification, by path (/oncall, /noc, …), with its arrival time. */
-async function startReceiver(): Promise<{ url: string; received: Array<{ path: string; at: number; body: WebhookMessage }>; close(): Promise<void> }> {
-  const received: Array<{ path: string; at: number; body: WebhookMessage }> = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', at: Date.now(), body: JSON.parse(body) as WebhookMessage });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('receiver has no port');
-  return { url: `http://127.0.0.1:${address.port}`, received, close: () => new Promise((r) => server.close(() => r())) };
-}
+import { startReceiver } from '../support/webhook-receiver.js';
 
 // http channels only: sms speaks SMPP and has its own flows.
 const CHANNELS = ['web', 'app', 'ivr'];

@@ -5,7 +5,6 @@
 // A hard down on both channels inside the window notifies nobody; after it, kiosk pages; ivr,
 // silenced by `channel-health silence` meanwhile, stays quiet until the silence is expired.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,28 +13,7 @@ import { parse, stringify } from 'yaml';
 import { alertFiles, OUTPUT } from '../../alerts/index.js';
 import { loadConfigFile } from '../../config/index.js';
 import { CLI, REPO_ROOT, startAlertmanager, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
-
-interface WebhookMessage {
-  receiver: string;
-  status: 'firing' | 'resolved';
-  alerts: Array<{ status: string; labels: Record<string, string> }>;
-}
-
-async function startReceiver(): Promise<{ url: string; received: Array<{ path: string; at: number; body: WebhookMessage }>; close(): Promise<void> }> {
-  const received: Array<{ path: string; at: number; body: WebhookMessage }> = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', at: Date.now(), body: JSON.parse(body) as WebhookMessage });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (typeof address !== 'object' || !address) throw new Error('receiver has no port');
-  return { url: `http://127.0.0.1:${address.port}`, received, close: () => new Promise((r) => server.close(() => r())) };
-}
+import { startReceiver } from '../support/webhook-receiver.js';
 
 const CHANNELS = ['web', 'kiosk', 'ivr'];
 const MINUTE = 60_000;

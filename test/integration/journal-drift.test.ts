@@ -6,25 +6,19 @@
 // (probing nothing itself), every account's balance, plan, add-ons and e-mail must equal its
 // start, unless the journal flags a run on that account for a human. Real processes, loopback only. (Before each run kept its account's baseline and held the
 // account until compensated, 2–3 of 8 accounts ended on another plan with every entry compensated.)
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, freePort, waitFor } from '../support/processes.js';
+import { REPO_ROOT, freePort, waitFor } from '../support/processes.js';
+import { RunLauncher, killAll, launchCli, waitListening, type Proc } from '../support/kill-harness.js';
 
-const PIN = 'drift-test-pin-41c9';
+const secrets = { pin: 'drift-test-pin-41c9', smscPassword: 'drift-pw' };
 const MAX_KILLS = 8;
 const MIN_KILLS = 4;
 /** Starting `run` takes 1 s idle and up to 5 s on a busy host; the whole test must stay near 90 s. */
 const KILL_PHASE_MS = 40_000;
-
-interface Proc {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-}
 
 interface Account {
   msisdn: string;
@@ -34,20 +28,6 @@ interface Account {
   contactEmail: string;
 }
 
-function launch(args: string[]): Proc {
-  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, CH_SANDBOX_PIN: PIN, CH_SMSC_PASSWORD: 'drift-pw', CH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  return { proc, output: () => out, exited };
-}
-
-async function httpOk(url: string): Promise<true | undefined> {
-  const res = await fetch(url).catch(() => undefined);
-  return res?.ok ? true : undefined;
-}
-
 describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs', () => {
   let dir: string;
   let configFile: string;
@@ -55,7 +35,7 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
   let journalFile: string;
   let sandbox: Proc;
   let sandboxUrl: string;
-  let running: Proc | null = null;
+  const runs = new RunLauncher(secrets);
 
   const accounts = async () => (await (await fetch(`${sandboxUrl}/accounts`)).json()) as Account[];
   const fault = async (body: unknown) => {
@@ -118,15 +98,8 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     const finalText = text.replace(/^( *)interval: \d+s$/gm, '$1cron: "0 0 0 1 1 *"').replace('reconcileInterval: 1m', 'reconcileInterval: 1s');
     expect(finalText).not.toMatch(/^ *interval:/m);
     await writeFile(finalConfigFile, finalText);
-    sandbox = launch(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`]);
-    await waitFor(
-      async () => {
-        if (sandbox.proc.exitCode !== null) throw new Error(`sandbox exited early:\n${sandbox.output()}`);
-        return httpOk(`${sandboxUrl}/accounts`);
-      },
-      20_000,
-      'the sandbox',
-    );
+    sandbox = launchCli(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`], secrets);
+    await waitListening(sandbox, `${sandboxUrl}/accounts`, 'the sandbox');
     // Half the plan and profile requests take 300 ms more, and most payment ones 150 ms: a six-step
     // plan change often meets its 900 ms deadline after the change and before the revert. The
     // add-on stays fast: an activation whose answer is lost holds its account until a human looks.
@@ -139,46 +112,23 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
   });
 
   afterAll(async () => {
-    for (const p of [running, sandbox]) {
-      if (p && p.proc.exitCode === null && p.proc.signalCode === null) {
-        p.proc.kill('SIGKILL');
-        await p.exited;
-      }
-    }
+    await killAll([runs.current, sandbox]);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('ends every account where it started, or flags the difference in the journal', async () => {
     const start = await accounts();
     expect(start).toHaveLength(8);
-    const startRun = async (file = configFile) => {
-      const port = await freePort();
-      const p = launch(['run', '--config', file, '--listen', `127.0.0.1:${port}`]);
-      running = p;
-      await waitFor(
-        async () => {
-          if (p.proc.exitCode !== null) throw new Error(`run exited early:\n${p.output()}`);
-          return httpOk(`http://127.0.0.1:${port}/healthz`);
-        },
-        20_000,
-        'run to listen',
-        50,
-      );
-      return { p, url: `http://127.0.0.1:${port}` };
-    };
-
     let kills = 0;
     let killsLeavingWork = 0;
     const phaseEnds = Date.now() + KILL_PHASE_MS;
     while (kills < MAX_KILLS && (kills < MIN_KILLS || Date.now() < phaseEnds)) {
-      const { p, url } = await startRun();
+      const { p, url } = await runs.start(configFile);
       // Probing starts once the start-up reconciliation is through; a few rounds of runs, some cut
       // by their deadline, then a kill wherever it lands.
-      await waitFor(() => httpOk(`${url}/readyz`), 40_000, 'run to start probing');
+      await waitListening(p, `${url}/readyz`, 'run to start probing', 40_000);
       await new Promise((r) => setTimeout(r, 1500 + Math.random() * 1500));
-      p.proc.kill('SIGKILL');
-      await p.exited;
-      running = null;
+      await runs.kill(p);
       kills += 1;
       if (journalRows().some((r) => r.state === 'intended' || r.state === 'done')) killsLeavingWork += 1;
     }
@@ -186,8 +136,8 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
 
     // The back ends recover; a clean start reconciles what is left and stops cleanly.
     expect((await fetch(`${sandboxUrl}/faults`, { method: 'DELETE' })).status).toBe(200);
-    const { p, url } = await startRun(finalConfigFile);
-    await waitFor(() => httpOk(`${url}/readyz`), 40_000, 'the last run to reconcile');
+    const { p, url } = await runs.start(finalConfigFile);
+    await waitListening(p, `${url}/readyz`, 'the last run to reconcile', 40_000);
     await waitFor(
       async () => {
         const body = (await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { intended: number; done: number } };
@@ -196,9 +146,7 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
       30_000,
       'reconciliation to finish or flag every entry the killed processes left',
     );
-    p.proc.kill('SIGTERM');
-    expect(await p.exited, p.output()).toBe(0);
-    running = null;
+    expect(await runs.stop(p), p.output()).toBe(0);
 
     const rows = journalRows();
     const end = await accounts();

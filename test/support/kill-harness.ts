@@ -1,0 +1,162 @@
+// The SIGKILL tests' common parts: a separately running sandbox, `channel-health run` started and
+// killed over and over against it, and a read of what the journal file still holds open. Each
+// test keeps its own config, faults and verdict; what is here is the machinery they share.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { CLI, REPO_ROOT, freePort, waitFor } from './processes.js';
+
+export interface Proc {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the built CLI with `args`; the sandbox PIN and SMSC password come in as the environment would give them. */
+export function launchCli(args: string[], secrets: { pin: string; smscPassword: string }): Proc {
+  const env = { ...process.env, CH_SANDBOX_PIN: secrets.pin, CH_SMSC_PASSWORD: secrets.smscPassword, CH_LOG_LEVEL: 'warn' };
+  const proc = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return { proc, output: () => out, exited };
+}
+
+export async function httpOk(url: string): Promise<true | undefined> {
+  const res = await fetch(url).catch(() => undefined);
+  return res?.ok ? true : undefined;
+}
+
+/** Waits for `url` to answer 2xx, failing at once with the process's output if it exits first. */
+export async function waitListening(p: Proc, url: string, what: string, timeoutMs = 20_000): Promise<void> {
+  await waitFor(
+    async () => {
+      if (p.proc.exitCode !== null) throw new Error(`${what} exited early:\n${p.output()}`);
+      return httpOk(url);
+    },
+    timeoutMs,
+    what,
+    50,
+  );
+}
+
+/** SIGKILLs whatever of `procs` is still running and waits for it to be gone. */
+export async function killAll(procs: ReadonlyArray<Proc | null | undefined>): Promise<void> {
+  for (const p of procs) {
+    if (p && p.proc.exitCode === null && p.proc.signalCode === null) {
+      p.proc.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+}
+
+/** Starts and kills `run` processes; `current` is the one alive, for the test's afterAll. */
+export class RunLauncher {
+  current: Proc | null = null;
+
+  constructor(private readonly secrets: { pin: string; smscPassword: string }) {}
+
+  /** `run` on a free loopback port, once it answers /healthz. */
+  async start(configFile: string): Promise<{ p: Proc; url: string }> {
+    const port = await freePort();
+    const p = launchCli(['run', '--config', configFile, '--listen', `127.0.0.1:${port}`], this.secrets);
+    this.current = p;
+    const url = `http://127.0.0.1:${port}`;
+    await waitListening(p, `${url}/healthz`, 'run');
+    return { p, url };
+  }
+
+  async kill(p: Proc): Promise<void> {
+    p.proc.kill('SIGKILL');
+    await p.exited;
+    if (this.current === p) this.current = null;
+  }
+
+  /** SIGTERM, and the exit code (0 for a clean stop). */
+  async stop(p: Proc): Promise<number | null> {
+    p.proc.kill('SIGTERM');
+    const code = await p.exited;
+    if (this.current === p) this.current = null;
+    return code;
+  }
+}
+
+/** Journal entries still open (intended or done), grouped by state and flag, straight from the file. */
+export function openJournalEntries(journalFile: string): Array<{ state: string; flagged: number; n: number }> {
+  if (!existsSync(journalFile)) return [];
+  const db = new Database(journalFile, { readonly: true });
+  try {
+    return db.prepare(`SELECT state, flagged, COUNT(*) AS n FROM entries WHERE state IN ('intended', 'done') GROUP BY state, flagged`).all() as Array<{ state: string; flagged: number; n: number }>;
+  } finally {
+    db.close();
+  }
+}
+
+/** Entries per state, straight from the file. */
+export function journalStateCounts(journalFile: string): (state: string) => number {
+  const db = new Database(journalFile, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT state, COUNT(*) AS n FROM entries GROUP BY state').all() as Array<{ state: string; n: number }>;
+    return (state) => rows.find((r) => r.state === state)?.n ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** True when a journal file (or its write-ahead log) holds `secret` anywhere. */
+export async function journalHolds(journalFile: string, secret: string): Promise<boolean> {
+  for (const f of [journalFile, `${journalFile}-wal`]) {
+    if (existsSync(f) && (await readFile(f)).includes(Buffer.from(secret))) return true;
+  }
+  return false;
+}
+
+/** Balances by MSISDN, read from the sandbox's admin API. */
+export async function balances(sandboxUrl: string): Promise<Record<string, number>> {
+  const list = (await (await fetch(`${sandboxUrl}/accounts`)).json()) as Array<{ msisdn: string; balance: number }>;
+  return Object.fromEntries(list.map((a) => [a.msisdn, a.balance]));
+}
+
+/**
+ * Kills `run` at a random instant `minDelayMs`..`minDelayMs + spreadMs` after it listens, and counts
+ * the kills after which the journal held open work and after which some balance differed from
+ * `start`. It goes on until `enough` says the kills have shown what the test needs (and at least
+ * `minKills` were made), or `maxKills` were made, or `phaseMs` is over: a start takes 1 s on an idle
+ * machine and several on a loaded one, so a fixed count would make the test's length the load's.
+ */
+export async function killRepeatedly(opts: {
+  runs: RunLauncher;
+  configFile: string;
+  journalFile: string;
+  sandboxUrl: string;
+  start: Record<string, number>;
+  minKills: number;
+  maxKills: number;
+  phaseMs: number;
+  minDelayMs: number;
+  spreadMs: number;
+  enough: (tally: KillTally) => boolean;
+}): Promise<KillTally> {
+  const tally: KillTally = { kills: 0, leavingWork: 0, withMoneyOut: 0 };
+  const phaseEnds = Date.now() + opts.phaseMs;
+  while (tally.kills < opts.maxKills && Date.now() < phaseEnds && !(tally.kills >= opts.minKills && opts.enough(tally))) {
+    const { p } = await opts.runs.start(opts.configFile);
+    await new Promise((r) => setTimeout(r, opts.minDelayMs + Math.random() * opts.spreadMs));
+    await opts.runs.kill(p);
+    tally.kills += 1;
+    if (openJournalEntries(opts.journalFile).some((r) => r.n > 0)) tally.leavingWork += 1;
+    const now = await balances(opts.sandboxUrl);
+    if (Object.entries(opts.start).some(([k, v]) => now[k] !== v)) tally.withMoneyOut += 1;
+  }
+  return tally;
+}
+
+export interface KillTally {
+  kills: number;
+  /** Kills after which the journal held an open entry. */
+  leavingWork: number;
+  /** Kills after which some balance was not its start. */
+  withMoneyOut: number;
+}
