@@ -113,7 +113,8 @@ describe('maintenance windows and silences: Prometheus → Alertmanager → webh
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     expect(made.stdout).toContain('silenced channel="ivr" until');
     const query = spawnSync('amtool', ['silence', 'query', '-q', `--alertmanager.url=${(am as Managed).url}`], { encoding: 'utf8', timeout: 30_000 });
-    expect(query.stdout.split('\n')).toContain(id);
+    expect(query.error?.message ?? query.status, query.stderr).toBe(0);
+    expect(query.stdout.split('\n'), query.stderr).toContain(id);
     const listed = cli(['--list']);
     expect(listed.stdout).toContain(`${id}  active`);
     expect(listed.stdout).toContain('ivr media server swap');

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, freePort, waitFor } from '../support/processes.js';
-import { RunLauncher, killAll, launchCli, waitListening, type Proc } from '../support/kill-harness.js';
+import { REPO_ROOT, freePort } from '../support/processes.js';
+import { RunLauncher, killAll, reconcileAndStop, reconcileOnly, launchCli, waitListening, type Proc } from '../support/kill-harness.js';
 
 const secrets = { pin: 'drift-test-pin-41c9', smscPassword: 'drift-pw' };
 const MAX_KILLS = 8;
@@ -95,9 +95,7 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     // not come round during the test: the last start only reconciles (every second, so an attempt
     // that fails is soon tried again), and nothing of its own is in flight.
     finalConfigFile = path.join(dir, 'final.yaml');
-    const finalText = text.replace(/^( *)interval: \d+s$/gm, '$1cron: "0 0 0 1 1 *"').replace('reconcileInterval: 1m', 'reconcileInterval: 1s');
-    expect(finalText).not.toMatch(/^ *interval:/m);
-    await writeFile(finalConfigFile, finalText);
+    await writeFile(finalConfigFile, reconcileOnly(text));
     sandbox = launchCli(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`], secrets);
     await waitListening(sandbox, `${sandboxUrl}/accounts`, 'the sandbox');
     // Half the plan and profile requests take 300 ms more, and most payment ones 150 ms: a six-step
@@ -136,17 +134,8 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
 
     // The back ends recover; a clean start reconciles what is left and stops cleanly.
     expect((await fetch(`${sandboxUrl}/faults`, { method: 'DELETE' })).status).toBe(200);
-    const { p, url } = await runs.start(finalConfigFile);
-    await waitListening(p, `${url}/readyz`, 'the last run to reconcile', 40_000);
-    await waitFor(
-      async () => {
-        const body = (await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { intended: number; done: number } };
-        return body.pending.intended + body.pending.done === 0 ? true : undefined;
-      },
-      30_000,
-      'reconciliation to finish or flag every entry the killed processes left',
-    );
-    expect(await runs.stop(p), p.output()).toBe(0);
+    const last = await reconcileAndStop(runs, finalConfigFile);
+    expect(last.exitCode, last.output).toBe(0);
 
     const rows = journalRows();
     const end = await accounts();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../support/processes.js';
-import { RunLauncher, balances, journalHolds, journalStateCounts, killAll, killRepeatedly, launchCli, openJournalEntries, waitListening, type Proc } from '../support/kill-harness.js';
+import { RunLauncher, balances, reconcileAndStop, reconcileOnly, journalHolds, journalStateCounts, killAll, killRepeatedly, launchCli, openJournalEntries, waitListening, type Proc } from '../support/kill-harness.js';
 
 const PIN = 'kill-test-pin-7d1e';
 const secrets = { pin: PIN, smscPassword: 'kill-pw1' };
@@ -20,6 +20,7 @@ const MIN_KILLS = 6;
 describe('SIGKILL during top-ups', () => {
   let dir: string;
   let configFile: string;
+  let finalConfigFile: string;
   let journalFile: string;
   let sandbox: Proc;
   let sandboxUrl: string;
@@ -43,6 +44,8 @@ describe('SIGKILL during top-ups', () => {
     configFile = path.join(dir, 'kill.yaml');
     journalFile = path.join(dir, 'journal.sqlite');
     await writeFile(configFile, text);
+    finalConfigFile = path.join(dir, 'final.yaml');
+    await writeFile(finalConfigFile, reconcileOnly(text));
     sandbox = launchCli(['sandbox', '--config', configFile, '--listen', `127.0.0.1:${port}`], secrets);
     await waitListening(sandbox, `${sandboxUrl}/accounts`, 'the sandbox');
     // Top-ups, verifications and refunds (backend payment) take 0–150 ms longer, so a kill at a
@@ -69,18 +72,16 @@ describe('SIGKILL during top-ups', () => {
     expect(leavingWork, `${kills} kills`).toBeGreaterThanOrEqual(3);
     expect(withMoneyOut).toBeGreaterThanOrEqual(1);
 
-    // A clean start reconciles before probing; let it run a little, then stop it cleanly.
-    const { p, url } = await runs.start(configFile);
-    await waitListening(p, `${url}/readyz`, 'the final run to finish reconciling and start probing', 40_000);
-    const journal = (await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { flagged: number } };
-    expect(journal.pending.flagged).toBe(0);
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(await runs.stop(p), p.output()).toBe(0);
+    // A clean start that only reconciles finishes what the kills left, and stops cleanly.
+    const last = await reconcileAndStop(runs, finalConfigFile);
+    expect(last.exitCode, last.output).toBe(0);
+    expect(last.flagged).toBe(0);
 
     expect(await balances(sandboxUrl)).toEqual(start);
     expect(openJournalEntries(journalFile)).toEqual([]);
     const count = journalStateCounts(journalFile);
-    expect(count('compensated')).toBeGreaterThanOrEqual(20);
+    // Every kill that left work left at least one entry, and each ended compensated.
+    expect(count('compensated')).toBeGreaterThanOrEqual(leavingWork);
     expect(count('resolved')).toBe(0);
     // No credential ever reached the journal files.
     expect(await journalHolds(journalFile, PIN)).toBe(false);
