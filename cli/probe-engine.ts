@@ -3,7 +3,7 @@
 // probe; they differ only in where results go (the in-process collector, or the spool), so the
 // composition lives here once instead of drifting apart in two commands.
 import { randomBytes } from 'node:crypto';
-import { readChannelCas, secretReader, type Config, type SecretReader } from '../config/index.js';
+import { readChannelCas, readSmppPassword, secretReader, type Config, type SecretReader } from '../config/index.js';
 import type { IvrLine } from '../sandbox/ivr.js';
 import { openProbeSafety, type ProbeSafety } from '../journal/probe-safety.js';
 import type { Logger } from '../logging/logger.js';
@@ -34,7 +34,7 @@ export interface ProbeSetup {
 /**
  * Reads every test-account secret now: a missing one stops the start, not the 3 a.m. probe.
  * Throws ConfigError (CH_SECRET_MISSING) naming the account, or CH_CONFIG_INVALID naming a CA
- * file that cannot be read.
+ * file that cannot be read or an SMPP bind password longer than SMPP carries.
  */
 export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logger): ProbeSetup {
   const readSecret = secretReader(config.baseDir, sandboxEnvironment(config, env, log));
@@ -48,7 +48,11 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
   // Every account goes to the sandbox, duplicates included: one number with two PINs is a config
   // mistake the sandbox refuses at start (CH_SANDBOX_ACCOUNTS_INVALID), not a tie to break silently.
   const sandboxAccounts = resolved;
-  const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSecret(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
+  // Only the binds a check will use: a channel nothing probes needs no password here.
+  const probed = new Set(config.checks.map((c) => c.channel));
+  const smscAccounts = config.channels.flatMap((c) =>
+    c.smpp && probed.has(c.id) ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSmppPassword(readSecret, { id: c.id, smpp: c.smpp }, config.source) }] : [],
+  );
   const ivrLines = sipLines(config, readSecret);
   return { readSecret, accountPools, sandboxAccounts, smscAccounts, ivrLines, caByChannel: readChannelCas(config) };
 }

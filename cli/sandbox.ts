@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile, parseListen, secretReader, type Config } from '../config/index.js';
+import { ConfigError, loadConfigFile, parseListen, readSmppPassword, secretReader, type Config } from '../config/index.js';
 
 import { buildSandboxApp, SANDBOX_PREFIX } from '../sandbox/app.js';
 import { SandboxError } from '../sandbox/errors.js';
@@ -227,7 +227,7 @@ function resolvePins(config: Config, env: NodeJS.ProcessEnv): ResolvedPins {
   const resolved = Object.entries(config.accounts).flatMap(([pool, accounts]) =>
     accounts.map((account, i) => ({ msisdn: account.msisdn, pin: account.pin ? read(account.pin, `accounts.${pool}[${i}].pin`) : '' })),
   );
-  const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: read(c.smpp.password, `channels.${c.id}.smpp.password`) }] : []));
+  const smscAccounts = config.channels.flatMap((c) => (c.smpp ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSmppPassword(read, { id: c.id, smpp: c.smpp }, config.source) }] : []));
   const ivrLines = sipLines(config, read);
   return { accounts: resolved, generated, smscAccounts, passwordVariables, ivrLines };
 }

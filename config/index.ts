@@ -5,7 +5,7 @@ export { intervalFitsClock, parsePlainCron, type PlainCronFields } from './sched
 export { SANDBOX_URL_PLACEHOLDER } from './steps.js';
 export { ID_PATTERN, isConfigId, pointerToPath, childPath } from './paths.js';
 export { ConfigError, ConfigErrorCodes, type ConfigErrorCode, type ConfigProblem } from './errors.js';
-export { secretReader, describeSecretRef, secretUses, missingSecrets, type SecretReader, type SecretUse } from './secrets.js';
+export { readSmppPassword, secretReader, describeSecretRef, secretUses, missingSecrets, type SecretReader, type SecretUse } from './secrets.js';
 export { MAX_CONFIG_BYTES, MAX_CONFIG_TOKENS, MAX_CONFIG_DEPTH } from './limits.js';
 export { parseDuration, formatPromDuration } from './duration.js';
 export { formatUtcOffset, parseUtcOffset } from './utc-offset.js';

@@ -25,6 +25,27 @@ export function secretReader(baseDir: string, env: NodeJS.ProcessEnv = process.e
   };
 }
 
+/** An SMPP 3.4 bind's password is a C-Octet String of at most 9 octets, its NUL included. */
+export const SMPP_PASSWORD_MAX_OCTETS = 8;
+
+/** Why a bind password cannot go on the wire (never quoting it), or null. */
+export function smppPasswordProblem(value: string): string | null {
+  const octets = Buffer.byteLength(value, 'utf8');
+  return octets > SMPP_PASSWORD_MAX_OCTETS ? `holds ${octets} octets; an SMPP 3.4 bind password is at most ${SMPP_PASSWORD_MAX_OCTETS}` : null;
+}
+
+/**
+ * Reads a channel's bind password and refuses one SMPP cannot carry, naming where (CH_CONFIG_INVALID):
+ * an SMSC would refuse the bind, or a library cut it, and every probe fail as `connect` at 3 a.m.
+ */
+export function readSmppPassword(read: SecretReader, channel: { id: string; smpp: { password: SecretRef } }, source: string): string {
+  const where = `channels.${channel.id}.smpp.password`;
+  const value = read(channel.smpp.password, where);
+  const problem = smppPasswordProblem(value);
+  if (problem) throw new ConfigError('CH_CONFIG_INVALID', source, [{ path: where, message: `${describeSecretRef(channel.smpp.password)} ${problem}` }]);
+  return value;
+}
+
 /** Where a secret is referenced, for messages; the value itself is never part of one. */
 export function describeSecretRef(ref: SecretRef): string {
   return 'env' in ref ? `$${ref.env}` : `file ${ref.file}`;
@@ -35,6 +56,8 @@ export interface SecretUse {
   path: string;
   ref: SecretRef;
   readBy: readonly string[];
+  /** What the value itself must be (an SMPP password's length); a problem's message, or null. */
+  check?: (value: string) => string | null;
 }
 
 /**
@@ -51,6 +74,12 @@ export function secretUses(config: Config): SecretUse[] {
       if (a.pin) out.push({ path: `accounts.${pool}[${i}].pin`, ref: a.pin, readBy: ['run', 'agent', 'sandbox'] });
     });
   }
+  // A probing process reads a bind password only for a channel some check probes; the sandbox
+  // SMSC takes every smpp channel's.
+  const probed = new Set(config.checks.map((c) => c.channel));
+  for (const c of config.channels) {
+    if (c.smpp) out.push({ path: `channels.${c.id}.smpp.password`, ref: c.smpp.password, readBy: probed.has(c.id) ? ['run', 'agent', 'sandbox'] : ['sandbox'], check: smppPasswordProblem });
+  }
   return out;
 }
 
@@ -59,7 +88,9 @@ export function missingSecrets(uses: readonly SecretUse[], read: SecretReader): 
   const problems: ConfigProblem[] = [];
   for (const use of uses) {
     try {
-      read(use.ref, use.path);
+      const value = read(use.ref, use.path);
+      const problem = use.check?.(value);
+      if (problem) problems.push({ path: use.path, message: `${describeSecretRef(use.ref)} ${problem}` });
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const p of err.problems) problems.push({ path: p.path, message: `${p.message} (read by ${use.readBy.join(', ')})` });
