@@ -3,7 +3,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { binomialDraw, encodeValues, probeSeries, seededRandom } from '../../bench/detection/series.js';
-import { parseGot } from '../../bench/detection/main.js';
+import { parseGot, scenarioConfig } from '../../bench/detection/main.js';
+import { holidaySpans, materialize, scenarios, weeklyVolume, type Scenario } from '../../bench/detection/scenarios.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseConfig } from '../../config/index.js';
+import { REPO_ROOT } from '../support/processes.js';
 
 /** promtool's notation: `a`, `axn` (n+1 copies), `a+bxn` / `a-bxn` (n+1 values stepping by b). */
 function decode(text: string): number[] {
@@ -77,5 +82,62 @@ describe('bench series encoding', () => {
       { labels: { alertname: 'ChannelHealthHardDown', q: 'first', severity: 'page' }, value: 25260 },
       { labels: { alertname: 'Watchdog', q: 'first', severity: 'warning' }, value: 1 },
     ]);
+  });
+});
+
+describe('detection bench scenarios of issue 16', () => {
+  const DAY = 86_400;
+  const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
+  const all = scenarios(config, 1);
+  const byId = (id: string) => all.find((s) => s.id === id) as Scenario;
+
+  it('shapes real traffic by the hour of the week: a week apart alike, nights and weekends lower, a holiday at 40%', () => {
+    const offset = config.service.utcOffsetMinutes;
+    const hourAt = (day: number, hour: number) => day * DAY + hour * 3600 - offset * 60; // business clock
+    for (let h = 0; h < 168; h++) expect(weeklyVolume(h * 3600 + 7 * DAY, offset)).toBeCloseTo(weeklyVolume(h * 3600, offset), 10);
+    // 1970-01-01 was a Thursday; the 3rd a Saturday.
+    expect(weeklyVolume(hourAt(0, 15), offset)).toBeGreaterThan(5 * weeklyVolume(hourAt(0, 3), offset));
+    expect(weeklyVolume(hourAt(2, 15), offset) / weeklyVolume(hourAt(0, 15), offset)).toBeCloseTo(0.75, 10);
+    const spans = holidaySpans(['1970-01-09'], offset);
+    expect(spans).toEqual([[hourAt(8, 0), hourAt(9, 0)]]);
+    expect(weeklyVolume(hourAt(8, 15), offset, spans) / weeklyVolume(hourAt(8, 15), offset)).toBeCloseTo(0.4, 10);
+    expect(weeklyVolume(hourAt(9, 0), offset, spans)).toBe(weeklyVolume(hourAt(9, 0), offset));
+  });
+
+  it('fails the interleaved pair at its share, independently, and leaves the other channels healthy', () => {
+    for (const [id, share] of [['interleaved-bill_query-20pct', 0.2], ['interleaved-data_addon-50pct', 0.5]] as const) {
+      const s = byId(id);
+      const { probes } = materialize(config, s, 7);
+      const faulty = (app: boolean) => [...probes].filter(([c]) => (c.channel === 'app') === app).flatMap(([, steps]) => steps.slice(Math.ceil((s.faultAt as number) / 30)));
+      const failed = faulty(true).filter((x) => !x.ok).length / faulty(true).length;
+      expect(Math.abs(failed - share), id).toBeLessThan(0.05);
+      expect(faulty(false).filter((x) => !x.ok).length / faulty(false).length, id).toBeLessThan(0.05);
+    }
+  });
+
+  it('drops real topups to 20% on the pairs a traffic scenario names, from the fault on, with a week of history before', () => {
+    for (const [id, dropping] of [['traffic-drop-one', ['web']], ['traffic-drop-everywhere', ['web', 'app', 'sms']]] as const) {
+      const s = byId(id);
+      expect(s.faultAt as number, id).toBeGreaterThanOrEqual(7 * DAY);
+      const { events } = materialize(config, s, 7);
+      const step = s.stepSeconds as number;
+      const i = Math.round((s.faultAt as number) / step);
+      for (const [stream, perStep] of events) {
+        // The hour after the fault against the same hour a week before.
+        const sum = (from: number) => perStep.slice(from, from + 3600 / step).reduce((a, x) => a + x.events, 0);
+        const ratio = sum(i) / sum(i - (7 * DAY) / step);
+        if ((dropping as readonly string[]).includes(stream.check.channel)) expect(ratio, `${id} ${stream.check.channel}`).toBeCloseTo(0.2, 1);
+        else expect(ratio, `${id} ${stream.check.channel}`).toBeCloseTo(1, 1);
+      }
+    }
+  });
+
+  it('gives the traffic month a configured holiday for its rules, and leaves the shipped config alone', () => {
+    const month = byId('healthy-month-traffic');
+    expect(month.seconds).toBe(30 * DAY);
+    const withHoliday = scenarioConfig(config, month);
+    expect(withHoliday.alerting.holidays).toContain('1970-01-09');
+    expect(config.alerting.holidays).not.toContain('1970-01-09');
+    expect(scenarioConfig(config, byId('hard-down'))).toBe(config);
   });
 });
