@@ -3,16 +3,16 @@
 // prom-client re-serialises every series of the registry on each scrape: for a histogram it makes
 // an object per bucket, then formats every label set again (docs/performance.md, "Scrape cost").
 // Here each series' text is kept with the value it was rendered from; a scrape walks the series
-// (a pointer and a number compared per series), asks prom-client to render only the ones whose
-// value, labels or identity changed, and re-encodes only the blocks of the body that hold them.
-// Metrics with a `collect` function (read at scrape time), metric types without a plain value
-// map (summaries) and exemplars are rendered whole by prom-client at every scrape, as before.
+// (a pointer and a number compared per series), renders again only the ones whose value, labels
+// or identity changed, and re-encodes only the blocks of the body that hold them. Metrics with a
+// `collect` function (read at scrape time), metric types without a plain value map (summaries)
+// and exemplars are rendered whole by prom-client at every scrape, as before.
 //
-// Everything prom-client writes is still written by prom-client: a changed series is rendered by
-// `registry.getMetricsAsString` on a view of its metric that holds just the changed series, so
-// label escaping, default labels and number formatting are the library's own. The text is
-// byte-for-byte what `registry.metrics()` returns (test/unit/exposition.test.ts checks it
-// after arbitrary updates).
+// A changed series is written in prom-client's exact format without the objects prom-client
+// makes per bucket (histogramLines, valueLine below); when the registry has default labels,
+// prom-client renders it itself, on a view of its metric holding just the changed series. Either
+// way the text is byte-for-byte what `registry.metrics()` returns: test/unit/exposition.test.ts
+// checks both after arbitrary updates.
 //
 // Concurrent scrapes share one rendering in flight, and a rendering gives the event loop back
 // every `sliceMs` (setImmediate), so probe timers and probe sockets are served between slices.
@@ -258,20 +258,28 @@ async function refresh(
   family.map = map;
 
   const batchSeries = Math.max(1, Math.floor(o.batchLines / family.linesPerEntry));
+  const ours = !hasDefaultLabels(registry);
   for (let start = 0; start < changed.length; start += batchSeries) {
     const batch = changed.slice(start, start + batchSeries);
-    const subset: Record<string, Entry> = {};
-    // Keys only need to be distinct: prom-client renders Object.values of the map in order.
-    for (const [k, i] of batch.entries()) subset[`s${k}`] = (family.slots[i] as Slot).entry;
-    const text = await renderFamily(registry, viewOf(family.metric, subset));
-    const lines = text.split('\n').slice(2);
-    if (lines.length !== batch.length * family.linesPerEntry) {
-      throw new Error(`prom-client rendered ${lines.length} lines for ${batch.length} series of ${family.metric.name}; expected ${family.linesPerEntry} each`);
-    }
-    for (const [k, i] of batch.entries()) {
-      let t = '';
-      for (let l = k * family.linesPerEntry; l < (k + 1) * family.linesPerEntry; l++) t += `\n${lines[l] as string}`;
-      (family.slots[i] as Slot).text = t;
+    if (ours) {
+      for (const i of batch) {
+        const slot = family.slots[i] as Slot;
+        slot.text = isHistogram ? histogramLines(family, slot.entry) : valueLine(family.metric.name, slot.entry);
+      }
+    } else {
+      const subset: Record<string, Entry> = {};
+      // Keys only need to be distinct: prom-client renders Object.values of the map in order.
+      for (const [k, i] of batch.entries()) subset[`s${k}`] = (family.slots[i] as Slot).entry;
+      const text = await renderFamily(registry, viewOf(family.metric, subset));
+      const lines = text.split('\n').slice(2);
+      if (lines.length !== batch.length * family.linesPerEntry) {
+        throw new Error(`prom-client rendered ${lines.length} lines for ${batch.length} series of ${family.metric.name}; expected ${family.linesPerEntry} each`);
+      }
+      for (const [k, i] of batch.entries()) {
+        let t = '';
+        for (let l = k * family.linesPerEntry; l < (k + 1) * family.linesPerEntry; l++) t += `\n${lines[l] as string}`;
+        (family.slots[i] as Slot).text = t;
+      }
     }
     stats.rendered += batch.length;
     await yieldIfDue();
@@ -299,4 +307,63 @@ function viewOf(metric: Metric, values: Record<string, Entry>): Metric {
 /** `# HELP` and `# TYPE` lines of a family rendered with no series. */
 function headerOf(text: string): string {
   return text.split('\n').slice(0, 2).join('\n');
+}
+
+// prom-client's text for one series, written here without the objects prom-client makes per
+// bucket (a third of a full render, and most of its garbage). Exactly its format: labels in the
+// entry's own order, `le` first on a bucket line, label values escaped as prom-client escapes
+// them, numbers as JavaScript prints them. Registries with default labels are left to prom-client
+// (it merges them per line). test/unit/exposition.test.ts compares both paths with
+// registry.metrics() byte for byte.
+
+function hasDefaultLabels(registry: Registry): boolean {
+  const labels = defaultLabelsOf(registry);
+  return typeof labels === 'object' && labels !== null && Object.keys(labels).length > 0;
+}
+
+const labelTexts = new WeakMap<object, string>();
+
+/** `a="x",b="y"` for an entry's labels (cached per labels object, as prom-client caches shared labels). */
+function labelText(labels: Entry['labels']): string {
+  let text = labelTexts.get(labels);
+  if (text === undefined) {
+    text = Object.entries(labels)
+      .map(([name, value]) => `${name}="${typeof value === 'string' ? escapeText(value).replace(/"/g, '\\"') : value}"`)
+      .join(',');
+    labelTexts.set(labels, text);
+  }
+  return text;
+}
+
+function escapeText(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function numberText(value: number): string {
+  if (Number.isNaN(value)) return 'Nan';
+  if (!Number.isFinite(value)) return value < 0 ? '-Inf' : '+Inf';
+  return `${value}`;
+}
+
+function valueLine(name: string, entry: Entry): string {
+  const labels = labelText(entry.labels);
+  return `\n${name}${labels === '' ? '' : `{${labels}}`} ${numberText(entry.value as number)}`;
+}
+
+function histogramLines(family: CachedFamily, entry: Entry): string {
+  const m = family.metric as unknown as { name: string; upperBounds: readonly number[] };
+  const e = entry as Entry & { bucketValues: Record<string, number> };
+  const labels = labelText(entry.labels);
+  const shared = labels === '' ? '' : `,${labels}`;
+  let text = '';
+  let acc = 0;
+  for (const bound of m.upperBounds) {
+    acc += e.bucketValues[bound] as number;
+    text += `\n${m.name}_bucket{le="${bound}"${shared}} ${numberText(acc)}`;
+  }
+  const braces = labels === '' ? '' : `{${labels}}`;
+  text += `\n${m.name}_bucket{le="+Inf"${shared}} ${numberText(entry.count as number)}`;
+  text += `\n${m.name}_sum${braces} ${numberText(entry.sum as number)}`;
+  text += `\n${m.name}_count${braces} ${numberText(entry.count as number)}`;
+  return text;
 }

@@ -31,7 +31,7 @@ type Op =
 
 const ops: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('inc' as const), m: fc.nat(9), a: labelValue, b: labelValue, v: positive }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), m: fc.nat(9), a: labelValue, b: labelValue, v: value, swapped: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ op: fc.constant('set' as const), m: fc.nat(9), a: labelValue, b: labelValue, v: fc.oneof(value, fc.constantFrom(Infinity, -Infinity, NaN)), swapped: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('dec' as const), m: fc.nat(9), a: labelValue, b: labelValue, v: positive }) },
   { weight: 5, arbitrary: fc.record({ op: fc.constant('observe' as const), m: fc.nat(9), a: labelValue, b: labelValue, v: value }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('zero' as const), m: fc.nat(9), a: labelValue, b: labelValue }) },
