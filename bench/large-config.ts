@@ -66,13 +66,11 @@ export function benchConfigText(o: BenchConfigOptions): string {
     );
   }
   lines.push(`checkDefaults: { interval: ${o.interval ?? '30s'}, timeout: ${o.timeout ?? '10s'} }`, 'checks:');
-  let made = 0;
-  for (let c = 0; c < channels && made < o.checks; c++) {
-    for (const t of TRANSACTIONS) {
-      if (made++ >= o.checks) break;
-      lines.push(`  - { channel: ${channelName(c)}, transaction: ${t} }`);
-    }
-  }
+  // Whole channels as one matrix, as an operator writes thousands of checks (a line per check
+  // would pass the config's token limit, docs/config.md "Limits"); the rest one check a line.
+  const whole = Math.floor(o.checks / TRANSACTIONS.length);
+  if (whole > 0) lines.push(`  - channels: [${Array.from({ length: whole }, (_, c) => channelName(c)).join(', ')}]`, '    transactions: "*"');
+  for (const t of TRANSACTIONS.slice(0, o.checks - whole * TRANSACTIONS.length)) lines.push(`  - { channel: ${channelName(whole)}, transaction: ${t} }`);
   return `${lines.join('\n')}\n`;
 }
 

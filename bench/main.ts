@@ -119,6 +119,7 @@ async function main(): Promise<number> {
         record: { type: 'boolean' },
         profile: { type: 'boolean' },
         only: { type: 'string' },
+        schedule: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -132,6 +133,8 @@ async function main(): Promise<number> {
   --only     run some parts only
   --record   write the figures into the "## Performance" section of bench/RESULTS.md
   --profile  run our prober with --cpu-prof; the profiles' folder is printed
+  --schedule CHECKS@INTERVAL/SECONDS  the schedule part runs this one scenario (stub runner) instead,
+             e.g. 5000@30s/60: the scheduler alone, without the five minutes of the full plan
 `);
     return 0;
   }
@@ -139,11 +142,18 @@ async function main(): Promise<number> {
   const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new BenchError('CH_BENCH_USAGE', `--only: unknown part(s) ${unknown.join(', ')} (known: ${PARTS.join(', ')})`);
   const mode = values.quick ? 'quick' : 'full';
+  let plan = values.quick ? QUICK_PLAN : FULL_PLAN;
+  if (values.schedule !== undefined) {
+    const m = /^(\d+)@(\d+[smh])\/(\d+)$/.exec(values.schedule);
+    if (!m) throw new BenchError('CH_BENCH_USAGE', `--schedule: "${values.schedule}" must be CHECKS@INTERVAL/SECONDS, e.g. 5000@30s/60`);
+    plan = { ...plan, schedule: [{ checks: Number(m[1]), interval: m[2] as string, durationMs: Number(m[3]) * 1000, runner: 'stub' }] };
+  }
   const profileDir = values.profile ? path.join(tmpdir(), `ch-bench-profiles-${process.pid}`) : null;
-  const command = `npm run ${values.quick ? 'bench:quick' : 'bench'}${values.only ? ` -- --only ${values.only}` : ''}`;
+  const flags = [values.only ? `--only ${values.only}` : '', values.schedule ? `--schedule ${values.schedule}` : ''].filter(Boolean).join(' ');
+  const command = `npm run ${values.quick ? 'bench:quick' : 'bench'}${flags ? ` -- ${flags}` : ''}`;
   const results = await runBench({
     mode,
-    plan: values.quick ? QUICK_PLAN : FULL_PLAN,
+    plan,
     parts,
     command,
     ...(profileDir ? { probeExecArgv: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),

@@ -80,13 +80,13 @@ export function renderTables(r: BenchResults): string {
   }
   if (r.schedule.length > 0) {
     out.push(
-      'Schedule precision (start lag = runner start − planned time; "waiting for a CPU": share of the run the event loop was ready but other processes held the cores):',
+      'Schedule precision (start lag = runner start − planned time; "waiting for a CPU": share of the run the event loop was ready but other processes held the cores; "p99 on our CPU": each lag bounded by the CPU the process used while that firing waited, i.e. what our own timers, recording, logging and GC can account for; "late, process off CPU": firings over 20 ms during whose wait the process used under half the time in CPU):',
       '',
       table(
-        ['checks', 'interval', 'runner', 'seconds', 'runs', 'missed', 'p50 ms', 'p99 ms', 'max ms', 'CPU (share of a core)', 'waiting for a CPU'],
+        ['checks', 'interval', 'runner', 'seconds', 'runs', 'missed', 'p50 ms', 'p99 ms', 'max ms', 'p99 on our CPU ms', 'late, process off CPU', 'CPU (share of a core)', 'waiting for a CPU'],
         r.schedule.map((s) => [
           String(s.checks), s.interval, s.runner, String(s.durationMs / 1000), String(s.firings), String(s.missedRuns + s.unplannedRuns),
-          f(s.lagP50Ms, 1), f(s.lagP99Ms, 1), f(s.lagMaxMs, 1), f(s.cpuCoreShare, 3), `${f(s.runQueueWaitShare * 100, 1)} %`,
+          f(s.lagP50Ms, 1), f(s.lagP99Ms, 1), f(s.lagMaxMs, 1), f(s.lagP99OnCpuMs, 1), `${s.lateOffCpu} of ${s.lateFirings}`, f(s.cpuCoreShare, 3), `${f(s.runQueueWaitShare * 100, 1)} %`,
         ]),
       ),
       '',

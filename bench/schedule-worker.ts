@@ -26,8 +26,12 @@ export interface ScheduleReport {
   type: 'done';
   startedAt: number;
   stoppedAt: number;
-  /** [checkId index, scheduledAt, lag ms] per firing. */
-  firings: Array<[number, number, number]>;
+  /**
+   * [checkId index, scheduledAt, lag ms, CPU ms this process had used by then] per firing. The
+   * CPU figure (all threads: the event loop, GC helpers) tells a late firing that waited for our
+   * own work from one whose process was not running at all.
+   */
+  firings: Array<[number, number, number, number]>;
   overlapsSkipped: number;
   failedRuns: number;
   cpuSeconds: number;
@@ -44,14 +48,18 @@ const runQueueWaitNs = () => Number(readFileSync('/proc/thread-self/schedstat', 
 const timeoutMs = Math.min(5000, Math.floor(parseDuration(init.interval) / 2));
 const config = benchConfig({ targetUrl: init.targetUrl, checks: init.checks, flow: 'single', interval: init.interval, timeout: `${timeoutMs}ms` });
 const indexOf = new Map(config.checks.map((c, i) => [c.id, i]));
-const firings: Array<[number, number, number]> = [];
+const firings: Array<[number, number, number, number]> = [];
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 let failedRuns = 0;
 
 const realRunner = createRunner({ config, probers: PROBERS, accountPools: new Map(), rateLimiters: new Map(), sandboxUrl: null, location: 'bench' });
 const runner: CheckRunner = {
   async run(check: Check, options) {
     const startedAt = preciseNow();
-    firings.push([indexOf.get(check.id) as number, options.scheduledAt as number, startedAt - (options.scheduledAt as number)]);
+    firings.push([indexOf.get(check.id) as number, options.scheduledAt as number, startedAt - (options.scheduledAt as number), cpuMs()]);
     if (init.runner === 'probe') return realRunner.run(check, options);
     return stubResult(check, options.scheduledAt, startedAt);
   },

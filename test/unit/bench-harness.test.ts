@@ -31,9 +31,14 @@ describe('bench harness', () => {
     expect(s?.firings).toBeGreaterThanOrEqual(30);
     expect(s?.lagP99Ms).toBeGreaterThanOrEqual(0);
     expect(s?.runQueueWaitShare).toBeGreaterThanOrEqual(0);
-    // Three-step checks: runs, 6 failure reasons, success, consecutive failures, last run, and
-    // 17 series (15 buckets, sum, count) for the run and each of its 3 steps.
-    expect(r.scrape?.seriesPerCheck).toBe(78);
+    // Three-step checks: runs, success, consecutive failures, last run, the run histogram's 9
+    // series (the 0.25-5 s ladder and the 10 s timeout, +Inf, sum, count) and each step's last
+    // duration: 16; and a failure counter on the checks with a failed run among those recorded
+    // (one run in ten fails), created on that failure.
+    expect(r.scrape?.seriesPerCheck).toBeGreaterThanOrEqual(16);
+    expect(r.scrape?.seriesPerCheck).toBeLessThan(17);
+    expect(s?.lateFirings).toBeGreaterThanOrEqual(s?.lateOffCpu ?? 0);
+    expect(s?.lagP99OnCpuMs).toBeLessThanOrEqual(s?.lagP99Ms ?? 0);
     expect(r.scrape?.blackboxSeriesPerTarget).toBeGreaterThan(5);
     expect(r.memory?.checks).toBe(70);
     expect(r.memory?.heapBytesPerCheck).toBeGreaterThan(0);
@@ -52,15 +57,32 @@ describe('schedule analysis', () => {
     return out;
   };
   it('counts a run that did not happen as missed and one at the wrong time as unplanned', () => {
-    const firings: Array<[number, number, number]> = ids.flatMap((id, i) => planned(id).map((t) => [i, t, 3] as [number, number, number]));
-    const dropped = firings.pop() as [number, number, number];
-    firings.push([dropped[0], dropped[1] + 1, 3]);
+    const firings: Array<[number, number, number, number]> = ids.flatMap((id, i) => planned(id).map((t) => [i, t, 3, 0] as [number, number, number, number]));
+    const dropped = firings.pop() as [number, number, number, number];
+    firings.push([dropped[0], dropped[1] + 1, 3, 0]);
     const result = analyse({ checks: 3, interval: '2s', durationMs: 10_000, runner: 'stub' }, ids, { startedAt, stoppedAt, firings, overlapsSkipped: 0, failedRuns: 0, cpuSeconds: 0.1, runQueueWaitSeconds: 0.5 });
     expect(result.expectedRuns).toBe(ids.flatMap(planned).length);
     expect(result.missedRuns).toBe(1);
     expect(result.unplannedRuns).toBe(1);
     expect(result.lagP99Ms).toBe(3);
     expect(result.runQueueWaitShare).toBeCloseTo(0.05);
+  });
+
+  it("tells a late firing that waited for the process's own CPU from one whose process was not running", () => {
+    // Two firings of a.topup, each 50 ms late. The first waited while the process used 45 ms of CPU
+    // (our work held it), the second while it used 1 ms (other processes held the cores).
+    const [first, second] = planned('a.topup') as [number, number];
+    const firings: Array<[number, number, number, number]> = [
+      [0, first - 100, 0, 1000],
+      [0, first, 50, 1045],
+      [0, second - 100, 0, 2000],
+      [0, second, 50, 2001],
+    ];
+    const result = analyse({ checks: 1, interval: '2s', durationMs: 10_000, runner: 'stub' }, ['a.topup'], { startedAt, stoppedAt, firings, overlapsSkipped: 0, failedRuns: 0, cpuSeconds: 0.1, runQueueWaitSeconds: 0 });
+    expect(result.lateFirings).toBe(2);
+    expect(result.lateOffCpu).toBe(1);
+    expect(result.lagP99Ms).toBe(50);
+    expect(result.lagP99OnCpuMs).toBe(45);
   });
 });
 
