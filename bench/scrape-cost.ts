@@ -27,6 +27,7 @@ export interface ScrapeResult {
   unchangedCpuMedianMs: number;
   /** Of an unchanged scrape, the collector's rendering alone (the rest is sending the bytes). */
   unchangedRenderMedianMs: number;
+  unchangedRenderCpuMedianMs: number;
   unchangedMsPer50kSeries: number;
   /** Longest the event loop was held during a scrape with every series changed (probe timers wait at most this). */
   loopHeldMaxMs: number;
@@ -59,6 +60,7 @@ export async function measureScrape(init: ScrapeInit): Promise<ScrapeResult> {
       unchangedMedianMs,
       unchangedCpuMedianMs,
       unchangedRenderMedianMs: median(r.unchangedRender, 'ms'),
+      unchangedRenderCpuMedianMs: median(r.unchangedRender, 'cpuMs'),
       unchangedMsPer50kSeries: (unchangedMedianMs * 50_000) / r.allSeries,
       loopHeldMaxMs: r.loopHeldMaxMs,
       seriesPerCheck: r.probeSeries / (r.checks * r.locations),
