@@ -4,7 +4,7 @@
 // list of changes the collector commits to disk first, so the two cannot disagree.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { maintenanceActive, type Config } from '../config/index.js';
-import { DURATION_LADDER_SECONDS, METRICS, type MetricSpec } from '../contract/metrics.js';
+import { DURATION_LADDER_SECONDS, METRICS, PROBE_PHASES, type MetricSpec } from '../contract/metrics.js';
 import { FAILURE_REASONS, type FailureReason, type ProbeResult } from '../synthetic/result.js';
 
 export interface RealEvent {
@@ -128,6 +128,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   const probeFailures = counter(METRICS.probeFailures, registry);
   histogram(METRICS.probeDuration, registry, buckets);
   gauge(METRICS.stepLastDuration, registry);
+  gauge(METRICS.phaseDuration, registry);
   histogram(METRICS.stepDuration, registry, buckets);
   gauge(METRICS.probeSuccess, registry);
   gauge(METRICS.lastRun, registry);
@@ -314,6 +315,10 @@ export function resultUpdates(result: ProbeResult, rules: ResultSeriesRules): Se
     out.push({ kind: 'gauge', metric: METRICS.stepLastDuration.name, labels: stepLabels, op: 'set', value: step.durationMs / 1000 });
     if (full) out.push({ kind: 'histogram', metric: METRICS.stepDuration.name, labels: stepLabels, op: 'observe', value: step.durationMs / 1000 });
   }
+  // Phases as blackbox exports them: one last-run gauge per phase, not a histogram per phase.
+  for (const [phase, ms] of phaseTotals(result)) {
+    out.push({ kind: 'gauge', metric: METRICS.phaseDuration.name, labels: { channel, transaction, location, phase }, op: 'set', value: ms / 1000 });
+  }
   out.push({ kind: 'gauge', metric: METRICS.lastRun.name, labels: { channel, transaction, location }, op: 'set', value: (result.startedAt + result.durationMs) / 1000 });
   for (const f of failedSteps(result, rules.codeLabel)) {
     out.push({ kind: 'counter', metric: METRICS.stepFailures.name, labels: { channel, transaction, step: f.step, location, reason: f.reason }, op: 'inc', value: 1 });
@@ -328,6 +333,19 @@ export function resultUpdates(result: ProbeResult, rules: ResultSeriesRules): Se
     out.push({ kind: 'gauge', metric: METRICS.consecutiveFailures.name, labels, op: 'inc', value: 1 });
   }
   return out;
+}
+
+const KNOWN_PHASES: ReadonlySet<string> = new Set(PROBE_PHASES);
+
+/** Milliseconds per phase of the contract's closed set, summed over the run's steps that went through it. */
+export function phaseTotals(result: ProbeResult): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const step of result.steps) {
+    for (const [phase, ms] of Object.entries(step.phases ?? {})) {
+      if (KNOWN_PHASES.has(phase)) totals.set(phase, (totals.get(phase) ?? 0) + ms);
+    }
+  }
+  return totals;
 }
 
 /** What recordEvent (and observeEventLatency, when the event has a latency) do, as data. */

@@ -28,6 +28,13 @@ const spec = <const L extends string>(name: string, type: MetricType, labelNames
  * interpolation inside a ×2-×2.5 bucket is close enough; below 250 ms nothing is compared. Each
  * bound is one series per check, so every bound has to earn its place (docs/metrics.md).
  */
+/**
+ * The `phase` label's closed set: the transports' own phases a step result may carry (HTTP's, as
+ * blackbox_exporter's probe_http_duration_seconds names them, and SMPP's). A pushed result naming
+ * another phase keeps it in the result, never as a series.
+ */
+export const PROBE_PHASES = Object.freeze(['dns', 'connect', 'tls', 'processing', 'transfer', 'submitResp', 'reply'] as const);
+
 export const DURATION_LADDER_SECONDS = Object.freeze([0.25, 0.5, 1, 2, 5] as const);
 
 const CHECK = ['channel', 'transaction', 'tier', 'location'] as const;
@@ -48,6 +55,12 @@ export const METRICS = Object.freeze({
     'gauge',
     ['channel', 'transaction', 'step', 'location'],
     "Duration of each step that ran in the check's last run (quantile_over_time gives its percentiles).",
+  ),
+  phaseDuration: spec(
+    'probe_phase_duration_seconds',
+    'gauge',
+    ['channel', 'transaction', 'location', 'phase'],
+    "Time the check's last run spent in each transport phase (HTTP dns, connect, tls, processing, transfer; SMPP submitResp, reply), summed over its steps; a phase keeps its value from the last run that went through it.",
   ),
   stepDuration: spec(
     'probe_step_duration_seconds',

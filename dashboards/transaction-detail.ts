@@ -300,6 +300,19 @@ export function transactionDetail(config: Config): dashboard.Dashboard {
         h: 9,
       }).interval(s.probeStep),
     )
+    .withPanel(
+      timeSeriesPanel({
+        title: 'Time by phase',
+        description:
+          "Where a run's time goes, by transport phase (HTTP dns, connect, tls, processing = waiting for the first byte, transfer; SMPP submitResp, reply), summed over its steps: the mean over each interval of the last runs, the slowest of the selected channels and locations. Connect and tls growing points at the network or the front end, processing at the back end.",
+        queries: [{ expr: `max by (phase) (avg_over_time(${selector(METRICS.phaseDuration.name, PROBE)}[${probeWindow}]))`, legend: '{{phase}}' }],
+        unit: 's',
+        min: 0,
+        stacked: true,
+        w: 24,
+        h: 9,
+      }).interval(s.probeStep),
+    )
     .withRow(section('Volume and the checks behind it'))
     .withPanel(
       timeSeriesPanel({

@@ -85,6 +85,26 @@ describe('metric contract', () => {
     expect(fullText.split('\n').filter((l) => l.startsWith('channel_health_probe_failures_total{'))).toHaveLength(FAILURE_REASONS.length);
   });
 
+  it('exports the last run\'s time per transport phase, summed over its steps, and only phases of the closed set', async () => {
+    const { registry, sink } = setup();
+    const step = { ok: true, skipped: false, always: false, durationMs: 50, connectMs: 0, ttfbMs: 0, status: 200, businessCode: '0000', reason: null, detail: null };
+    sink.accept(
+      result({
+        steps: [
+          { ...step, name: 'login', phases: { connect: 4, processing: 30, transfer: 2 } },
+          { ...step, name: 'topup', phases: { processing: 40, transfer: 1, madeUp: 9 } },
+        ],
+      }),
+    );
+    const text = await registry.metrics();
+    const phase = (p: string) => sample(text, 'channel_health_probe_phase_duration_seconds', { channel: 'web', transaction: 'topup', location: 'local', phase: p });
+    expect(phase('connect')).toBe(0.004);
+    expect(phase('processing')).toBe(0.07);
+    expect(phase('transfer')).toBe(0.003);
+    expect(phase('madeUp')).toBeUndefined();
+    expect(phase('dns')).toBeUndefined();
+  });
+
   it('keeps a duration histogram per step only for checks with metricsDetail full', async () => {
     const single = parseConfig(
       readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8').replace(
