@@ -278,8 +278,8 @@ async function main(): Promise<void> {
   const hard = results.find((r) => r.scenario.id === 'hard-down');
   const month = results.find((r) => r.scenario.id === 'healthy-month');
   const lines = [
-    `Recorded by \`npm run bench:detection${days === 30 ? '' : ` -- --days ${days}`}\` on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: ` +
-      `promtool replays each scenario against our generated rules and, side by side, a baseline of plain workbook burn-rate rules on the probes; the healthy replay covers ${days} day${days === 1 ? '' : 's'}.`,
+    `Recorded by \`npm run bench:detection${[days === 30 ? '' : ` --days ${days}`, wanted ? ` --only ${wanted.join(',')}` : ''].join('').replace(/^ /, ' -- ')}\` on ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}: ` +
+      `promtool replays each scenario against our generated rules and, side by side, a baseline of plain workbook burn-rate rules on the probes${month ? `; the healthy replay covers ${days} day${days === 1 ? '' : 's'}` : ''}.`,
     `Machine: ${machine.nproc} CPUs (${machine.cpuModel}), Node ${machine.node}, promtool; load average ${machine.loadAverageStart} at start, ${currentLoad()} at end ` +
       `(shared; the load moves how long promtool takes, not the figures, which are in replayed time). Replay took ${Math.round(results.reduce((a, r) => a + r.seconds, 0))} s.`,
     '',
