@@ -93,7 +93,7 @@ export function renderConfigDocs(): string {
     'problem could be named (a 4 MB list once took 13 s and 2 GB, and aborted a process with a 1 GB heap).',
     'So it is refused first, cheaply, with `CH_CONFIG_TOO_LARGE` or `CH_CONFIG_PARSE` and exit 2:',
     '',
-    `- **${MAX_CONFIG_BYTES} bytes** (1 MiB, about 90 times the shipped config): checked from the file's size; no more than that is read.`,
+    `- **${MAX_CONFIG_BYTES} bytes** (1 MiB, about 50 times the shipped config): checked from the file's size; no more than that is read.`,
     `- **${MAX_CONFIG_TOKENS} YAML tokens** (about 35 times the shipped config's 2,836): counted by the YAML lexer, which builds nothing, before the`,
     '  document is composed. Composing costs memory per node, so this bounds the parse: 1 MiB of one-character',
     '  list items would be half a million nodes.',

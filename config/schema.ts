@@ -119,14 +119,17 @@ const SipChannelSchema = Type.Object(
     password: Type.Optional(Type.Union([SecretRefSchema], { description: 'Digest password of the trunk, by secret reference (required with username).' })),
     prompts: Type.Record(
       Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$' }),
-      Type.Object(
-        { text: Type.String({ minLength: 1, maxLength: 200, description: 'The prompt\'s words; the reference audio (8 kHz) is synthesised from them by telephony/prompt-voice.ts, the voice the sandbox IVR speaks with.' }) },
-        { additionalProperties: false },
-      ),
+      Type.String({ minLength: 1, maxLength: 200 }),
       {
         description:
-          'Reference prompts by name, as steps\' `sip.expect` names them. Prompts named 0 to 9 (and `point`) are the digits a value is read out with; a step needs them to capture a value.',
+          'Reference prompts: name → the prompt\'s words, from which its reference audio (8 kHz) is synthesised by telephony/prompt-voice.ts, the voice the sandbox IVR speaks with. Steps\' `sip.expect` names them. The digits a value is read out with are prompts 0 to 9 and `point`; unless named here, each is the digit\'s own word.',
       },
+    ),
+    busyPrompts: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$' }), {
+        maxItems: 20,
+        description: 'Prompts that are the IVR\'s own refusal ("system busy, try later"): heard where another prompt was expected, the step fails business_error (the channel answered, and said no) instead of assertion.',
+      }),
     ),
     trunkLines: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Probe calls up at once on this channel per location (the trunk capacity the probes may take); by default rateLimitPerSecond rounded up, or ${D.sip.trunkLines} without one. A call waits for a free line within its check's timeout.` })),
   },

@@ -15,6 +15,9 @@ export const SANDBOX_SIP_URL_PLACEHOLDER = 'sip:127.0.0.1:5060';
 /** The prompts a value is read out with: 0-9 and the decimal point. */
 export const DIGIT_PROMPTS: Readonly<Record<string, string>> = Object.freeze({ ...Object.fromEntries([...'0123456789'].map((d) => [d, d])), point: '.' });
 
+/** The digit prompts a channel has unless it names its own: each digit's word, and 点 for the point. */
+const DEFAULT_DIGIT_PROMPTS: Readonly<Record<string, string>> = Object.freeze({ ...Object.fromEntries([...'0123456789'].map((d) => [d, d])), point: '点' });
+
 /** `sip:HOST:PORT` (UDP) as the prober sends to it, or null. */
 export function parseSipUrl(text: string): { host: string; port: number } | null {
   const m = /^sip:(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(text);
@@ -38,12 +41,16 @@ export function normalizeSipChannel(c: RawChannel, where: string, renderedBaseUr
   }
   if (c.sip.username !== undefined && c.sip.password === undefined) problem(`${where}.sip.password`, 'is required with sip.username');
   if (c.sip.password !== undefined && c.sip.username === undefined) problem(`${where}.sip.username`, 'is required with sip.password');
+  (c.sip.busyPrompts ?? []).forEach((name, i) => {
+    if (!(name in c.sip!.prompts) && !(name in DEFAULT_DIGIT_PROMPTS)) problem(`${where}.sip.busyPrompts[${i}]`, `unknown prompt "${name}" (not in sip.prompts)`);
+  });
   const lines = c.sip.trunkLines ?? (c.rateLimitPerSecond !== undefined ? Math.ceil(c.rateLimitPerSecond) : CONFIG_DEFAULTS.sip.trunkLines);
   return {
     number: c.sip.number,
     credentials: c.sip.username !== undefined && c.sip.password !== undefined ? { username: c.sip.username, password: c.sip.password } : null,
-    prompts: Object.fromEntries(Object.entries(c.sip.prompts).map(([name, p]) => [name, p.text])),
+    prompts: { ...DEFAULT_DIGIT_PROMPTS, ...c.sip.prompts },
     trunkLines: lines,
+    busyPrompts: [...(c.sip.busyPrompts ?? [])],
   };
 }
 
@@ -86,7 +93,7 @@ export function normalizeSipStep(s: RawStep, sw: string, channel: RawChannel | u
     if (typeof parsed === 'string') problem(`${sw}.sip.expect`, parsed);
     else {
       expect = parsed;
-      const known = channel?.sip?.prompts ?? {};
+      const known = { ...DEFAULT_DIGIT_PROMPTS, ...(channel?.sip?.prompts ?? {}) };
       for (const t of parsed) if (t.kind === 'prompt' && !(t.name in known)) problem(`${sw}.sip.expect`, `unknown prompt "${t.name}" (channel prompts: ${Object.keys(known).join(', ') || 'none'})`);
       if (parsed.some((t) => t.kind === 'value')) {
         const missing = [...'0123456789'].filter((d) => !(d in known));

@@ -83,6 +83,8 @@ export interface SipChannelSettings {
   prompts: Readonly<Record<string, string>>;
   /** Probe calls up at once per location (trunk capacity). */
   trunkLines: number;
+  /** Prompts that are the IVR's refusal: heard instead of the expected one, business_error. */
+  busyPrompts: readonly string[];
 }
 
 export interface Transaction {

@@ -435,7 +435,7 @@ async function runStep(
 
   const started = performance.now();
   try {
-    if (limiter) await limiter.acquire(deadline);
+    if (limiter && prepared.paced !== false) await limiter.acquire(deadline);
     if (beforeSend) {
       try {
         beforeSend();

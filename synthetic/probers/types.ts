@@ -40,6 +40,11 @@ export interface StepOutcome {
 /** A step rendered and checked, ready to send once the runner allows it. */
 export interface PreparedStep {
   outbound: OutboundView;
+  /**
+   * False when the step is not a new request to the channel (a key pressed inside a call already
+   * up): the channel's rate limiter paces requests, and the call took its turn when it was placed.
+   */
+  paced?: boolean;
   /** Sends and judges the step; resolves for every expected failure. */
   send(signal: AbortSignal): Promise<StepOutcome>;
 }

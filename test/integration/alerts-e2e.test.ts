@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { alertFiles, OUTPUT } from '../../alerts/index.js';
 import { loadConfigFile } from '../../config/index.js';
+import { ivrOverHttp } from '../support/ivr-over-http.js';
 import { promQuery, REPO_ROOT, startAlertmanager, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
 import { startReceiver } from '../support/webhook-receiver.js';
 
@@ -30,6 +31,7 @@ describe('alerting end to end: sandbox fault → Prometheus → Alertmanager →
     // counts over 30 s, a 10 s recovery window, and Alertmanager timers of a second.
     const shipped = parse(await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')) as Record<string, unknown>;
     const channels = shipped.channels as Record<string, Record<string, unknown>>;
+    ivrOverHttp(channels);
     for (const c of Object.values(channels)) c.rateLimitPerSecond = 200;
     const config = {
       ...shipped,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { alertFiles, OUTPUT } from '../../alerts/index.js';
 import { loadConfigFile } from '../../config/index.js';
+import { ivrOverHttp } from '../support/ivr-over-http.js';
 import { CLI, REPO_ROOT, startAlertmanager, startPrometheus, startService, waitFor, type Managed } from '../support/processes.js';
 import { startReceiver } from '../support/webhook-receiver.js';
 
@@ -31,6 +32,7 @@ describe('maintenance windows and silences: Prometheus → Alertmanager → webh
     dir = await mkdtemp(path.join(tmpdir(), 'ch-maint-e2e-'));
     receiver = await startReceiver();
     const shipped = parse(await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')) as Record<string, unknown>;
+    ivrOverHttp(shipped.channels as Record<string, Record<string, unknown>>);
     for (const c of Object.values(shipped.channels as Record<string, Record<string, unknown>>)) c.rateLimitPerSecond = 200;
     const now = Date.now();
     const windowStart = Math.floor(now / MINUTE) * MINUTE;

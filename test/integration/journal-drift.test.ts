@@ -66,8 +66,8 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     // The add-on (whose lost answer needs a human) runs less often and with more time than the rest.
     const checks = [
       'checks:',
-      // The HTTP channels: the SMS hall (smpp) runs its own flows (journal-kill-sms.test.ts).
-      '  - channels: [web, app, ivr, kiosk]',
+      // The HTTP channels: the SMS hall (smpp) and the hotline (sip) run their own flows.
+      '  - channels: [web, app, kiosk]',
       '    transactions: [plan_change, profile_update, topup]',
       '  - channels: [web]',
       '    transactions: [data_addon]',
@@ -78,6 +78,7 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     const text = shipped
       .replace(/\{\{sandbox\.url\}\}/g, sandboxUrl)
       .replace('{{sandbox.smppUrl}}', 'smpp://127.0.0.1:2775')
+      .replace('{{sandbox.sipUrl}}', 'sip:127.0.0.1:5060')
       // Reconciliation comes round only at start: as with the default minute, a change cut off by
       // its deadline stays open for a while, and other runs want the account meanwhile. The breaker
       // would slow the slow checks down; here they keep probing.
@@ -101,7 +102,7 @@ describe('plan, profile, balance and add-ons after slow back ends and SIGKILLs',
     // Half the plan and profile requests take 300 ms more, and most payment ones 150 ms: a six-step
     // plan change often meets its 900 ms deadline after the change and before the revert. The
     // add-on stays fast: an activation whose answer is lost holds its account until a human looks.
-    for (const channel of ['web', 'app', 'sms', 'ivr', 'kiosk']) {
+    for (const channel of ['web', 'app', 'sms', 'kiosk']) {
       for (const transaction of ['plan_change', 'profile_update']) {
         await fault({ scope: { channel, transaction }, mode: 'latency', latencyMs: 300, rate: 0.5, durationSeconds: 600 });
       }

@@ -37,8 +37,10 @@ describe('SIGKILL during SMS top-ups', () => {
     const text = shipped
       .replace(/\{\{sandbox\.url\}\}/g, sandboxUrl)
       .replace('{{sandbox.smppUrl}}', `smpp://127.0.0.1:${smppPort}`)
-      // The SMS hall's top-up alone: no HTTP checks, no other SMS checks.
-      .replace(/^ {2}- channels: \[web, app, ivr, kiosk\]\n {4}transactions: "\*"\n/m, '')
+      .replace('{{sandbox.sipUrl}}', 'sip:127.0.0.1:5060')
+      // The SMS hall's top-up alone: no HTTP checks, no IVR checks, no other SMS checks.
+      .replace(/^ {2}- channels: \[web, app, kiosk\]\n {4}transactions: "\*"\n/m, '')
+      .replace(/^ {2}- \{ channel: ivr, .*\n/gm, '')
       .replace(/^ {2}- \{ channel: sms, transaction: (?!topup\b).*\n/gm, '')
       .replace('sandbox: true', 'sandbox: false\n  journal: { path: journal.sqlite, reconcileInterval: 2s }')
       .replace('interval: 30s', 'interval: 1s')

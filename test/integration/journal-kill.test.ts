@@ -35,8 +35,9 @@ describe('SIGKILL during top-ups', () => {
       .replace(/\{\{sandbox\.url\}\}/g, sandboxUrl)
       // The SMS hall's top-up has its own kill test (journal-kill-sms.test.ts); here only HTTP
       // (the sms channel stays configured, so its bind password is still read at start).
-      .replace(/^ {2}- \{ channel: sms, .*\n/gm, '')
+      .replace(/^ {2}- \{ channel: (?:sms|ivr), .*\n/gm, '')
       .replace('{{sandbox.smppUrl}}', 'smpp://127.0.0.1:2775')
+      .replace('{{sandbox.sipUrl}}', 'sip:127.0.0.1:5060')
       .replace('sandbox: true', 'sandbox: false\n  journal: { path: journal.sqlite, reconcileInterval: 2s }')
       .replace('interval: 30s', 'interval: 1s')
       .replace('timeout: 10s', 'timeout: 900ms')

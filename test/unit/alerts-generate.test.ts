@@ -202,7 +202,7 @@ describe('rule generation', () => {
 
   it('computes a threshold per check from its own period', () => {
     // web probes every 10s, the rest every 30s: web's counts need a higher threshold.
-    const config = variant({ checks: [{ channels: ['web'], transactions: '*', interval: '10s', timeout: '5s' }, { channels: ['app', 'ivr', 'kiosk'], transactions: '*' }] });
+    const config = variant({ checks: [{ channels: ['web'], transactions: '*', interval: '10s', timeout: '5s' }, { channels: ['app', 'kiosk'], transactions: '*' }] });
     const groups = thresholdGroups(config).filter((g) => g.windowMs === 6 * 3_600_000 && g.tier === 'core');
     expect(groups.map((g) => [g.periodMs, g.threshold.runs, g.threshold.failures])).toEqual([
       [10_000, 2161, 5],

@@ -221,7 +221,7 @@ describe('collector API', () => {
     const { app, sink } = setup();
     sink.accept(result({ ok: false, reason: 'timeout', failedStep: 'topup' }));
     const body = (await app.inject('/api/v1/checks')).json() as { checks: Array<Record<string, unknown>> };
-    expect(body.checks).toHaveLength(35);
+    expect(body.checks).toHaveLength(32);
     const web = body.checks.find((c) => c.id === 'web.topup');
     expect(web).toMatchObject({ state: 'failing', consecutiveFailures: 1, lastSuccessAt: null, schedule: { interval: '30s' }, lastResult: { ok: false, reason: 'timeout', failedStep: 'topup' } });
     expect(body.checks.find((c) => c.id === 'app.topup')).toMatchObject({ state: 'unknown', lastResult: null });

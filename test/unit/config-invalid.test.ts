@@ -87,7 +87,7 @@ describe('check-config and run on invalid configs', () => {
   it('check-config prints a summary of the shipped config', () => {
     const res = spawnSync(process.execPath, [CLI, 'check-config', path.join(REPO_ROOT, 'channel-health.yaml')], { encoding: 'utf8', timeout: 20_000 });
     expect(res.status, res.stderr).toBe(0);
-    expect(res.stdout).toContain('checks:       35 (35 every 30s)');
+    expect(res.stdout).toContain('checks:       32 (32 every 30s)');
     expect(res.stdout).toContain('core 0.9998');
   });
 

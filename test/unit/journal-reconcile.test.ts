@@ -188,7 +188,7 @@ describe('reconciliation after a crash', () => {
   });
 
   it('log-in failure during reconciliation counts as a failed attempt', async () => {
-    journal.intend(intended('ivr.topup', 'crash0000007'));
+    journal.intend(intended('app.topup', 'crash0000007'));
     journal.release('crash0000007');
     const runner = sb.runner(journal, { pools: new Map([['sandbox', new TestAccountPool('sandbox', [{ msisdn: MSISDN, pin: 'wrong' }])]]) });
     expect(await reconciler(3, runner).pass()).toEqual({ compensated: 0, retried: 1, flagged: 0 });

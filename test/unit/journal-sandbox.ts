@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { parseConfig, type Check, type Config } from '../../config/index.js';
 import { buildSandboxApp } from '../../sandbox/app.js';
+import { startSandboxIvr } from '../../sandbox/ivr.js';
 import { startSandboxSmsc } from '../../sandbox/smsc.js';
 import { createSandboxState } from '../../sandbox/state.js';
 import { TestAccountPool } from '../../synthetic/accounts.js';
@@ -16,12 +17,18 @@ import { REPO_ROOT } from '../support/processes.js';
 export const PIN = 'unit-test-pin';
 /** The sms channel's bind password at the fixture's SMSC. */
 export const SMSC_PASSWORD = 'smsc-pw1';
+/** The ivr channel's trunk password at the fixture's IVR. */
+export const IVR_PASSWORD = 'ivr-trunk-pw';
 export const SHIPPED = readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8');
 
 export interface SandboxFixture {
   base: string;
   /** The fixture's sandbox SMSC, smpp://127.0.0.1:port, in front of the same state. */
   smppUrl: string;
+  /** The fixture's sandbox IVR, sip:127.0.0.1:port, in front of the same state. */
+  sipUrl: string;
+  /** Calls the IVR has not yet ended. */
+  ivrCalls(): number;
   config: Config;
   check(id: string): Check;
   pools(): Map<string, TestAccountPool>;
@@ -36,9 +43,11 @@ export interface SandboxFixture {
   close(): Promise<void>;
 }
 
-/** The shipped config's text with its channels at `base` and `smppUrl` (no embedded sandbox) and `edit` applied. */
-export function configTextFor(base: string, edit: (text: string) => string = (t) => t, smppUrl = 'smpp://127.0.0.1:2775'): string {
-  return edit(SHIPPED.replace(/\{\{sandbox\.url\}\}/g, base).replace(/\{\{sandbox\.smppUrl\}\}/g, smppUrl).replace('sandbox: true', 'sandbox: false'));
+/** The shipped config's text with its channels at `base`, `smppUrl` and `sipUrl` (no embedded sandbox) and `edit` applied. */
+export function configTextFor(base: string, edit: (text: string) => string = (t) => t, smppUrl = 'smpp://127.0.0.1:2775', sipUrl = 'sip:127.0.0.1:5060'): string {
+  return edit(
+    SHIPPED.replace(/\{\{sandbox\.url\}\}/g, base).replace(/\{\{sandbox\.smppUrl\}\}/g, smppUrl).replace(/\{\{sandbox\.sipUrl\}\}/g, sipUrl).replace('sandbox: true', 'sandbox: false'),
+  );
 }
 
 export async function startSandboxFixture(edit?: (text: string) => string): Promise<SandboxFixture> {
@@ -51,10 +60,11 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
   const app: FastifyInstance = buildSandboxApp({ config: shipped, accounts, state });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const smsc = await startSandboxSmsc({ state, config: shipped, accounts: [{ channel: 'sms', systemId: 'chprobe', password: SMSC_PASSWORD }] });
+  const ivr = await startSandboxIvr({ state, lines: [{ channel: 'ivr', number: '10086', username: 'chprobe', password: IVR_PASSWORD }] });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/sandbox`;
-  const config = parseConfig(configTextFor(base, edit, smsc.url), path.join(REPO_ROOT, 'channel-health.yaml'));
-  const probers = createProbers({ readSecret: () => SMSC_PASSWORD });
+  const config = parseConfig(configTextFor(base, edit, smsc.url, ivr.url), path.join(REPO_ROOT, 'channel-health.yaml'));
+  const probers = createProbers({ readSecret: (_ref, where) => (where.includes('sip') ? IVR_PASSWORD : SMSC_PASSWORD) });
   const pools = () => new Map(Object.entries(config.accounts).map(([name, list]) => [name, new TestAccountPool(name, list.map((a) => ({ msisdn: a.msisdn, pin: PIN })))]));
   const call = async (method: string, url: string, body?: unknown, token?: string) => {
     const res = await fetch(`${base}${url}`, {
@@ -68,6 +78,8 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
   return {
     base,
     smppUrl: smsc.url,
+    sipUrl: ivr.url,
+    ivrCalls: () => ivr.activeCalls(),
     config,
     check: (id) => {
       const c = config.checks.find((x) => x.id === id);
@@ -107,6 +119,7 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
     close: async () => {
       await probers.close();
       await smsc.close();
+      await ivr.close();
       await app.close();
     },
   };

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { isSmsStep, loadConfigFile, type Check, type Config, type HttpStep, type Step } from '../../config/index.js';
+import { isSipStep, isSmsStep, loadConfigFile, type Check, type Config, type HttpStep, type Step } from '../../config/index.js';
 import { compileJsonPath, readJsonPath } from '../../config/json-path.js';
 import { parseTemplate } from '../../config/template-syntax.js';
 import { buildSandboxApp } from '../../sandbox/app.js';
@@ -104,9 +104,11 @@ describe('the shipped flows against the sandbox', () => {
     await app.close();
   });
 
-  test('the shipped config has a check for every channel × transaction, each with steps', () => {
-    expect(config.checks.length).toBe(config.channels.length * config.transactions.length);
-    // HTTP flows log in first; an SMS command needs no login (the number is the subscriber).
+  test('the shipped config has a check for every channel × transaction the channel offers, each with steps', () => {
+    // The hotline's menu offers the four billing transactions; every other channel all of them.
+    const offered = (channel: string) => (channel === 'ivr' ? config.transactions.filter((t) => t.backends.includes('billing')).length : config.transactions.length);
+    expect(config.checks.length).toBe(config.channels.reduce((n, c) => n + offered(c.id), 0));
+    // HTTP flows log in first; an SMS command needs no login (the number is the subscriber), a call dials.
     expect(config.checks.every((c) => c.steps.length >= (isSmsStep(c.steps[0] as Step) ? 1 : 2))).toBe(true);
   });
 
@@ -114,8 +116,9 @@ describe('the shipped flows against the sandbox', () => {
     const before = (await app.inject({ url: '/sandbox/accounts' })).json();
     const failures: string[] = [];
     let n = 0;
-    // The SMS hall's flows go over SMPP: test/integration/smpp-sandbox.test.ts drives them.
-    for (const check of config.checks.filter((c) => !c.steps.some(isSmsStep))) {
+    // The SMS hall's flows go over SMPP (test/integration/smpp-sandbox.test.ts drives them), the
+    // hotline's over SIP (test/integration/ivr-sip.test.ts).
+    for (const check of config.checks.filter((c) => !c.steps.some((s) => isSmsStep(s) || isSipStep(s)))) {
       const account = accounts[n % accounts.length] as { msisdn: string; pin: string };
       n += 1;
       const outcomes = await replay(app, config, check, account, `run${n.toString().padStart(6, '0')}abcdef`);

@@ -73,7 +73,7 @@ describe('status JSON', () => {
     store.record(billingFailure('kiosk.topup'));
     const s = await status();
     const state = (id: string) => s.cells.find((c) => c.checkId === id)?.state;
-    expect(s.cells).toHaveLength(35);
+    expect(s.cells).toHaveLength(32);
     expect(state('web.balance_query')).toBe('met');
     expect(state('app.balance_query')).toBe('failing');
     expect(state('sms.balance_query')).toBe('hard_down');

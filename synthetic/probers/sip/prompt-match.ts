@@ -68,7 +68,7 @@ function frameOf(samples: ArrayLike<number>, start: number): Frame {
 }
 
 /** The first sample of the first sounding frame at or after `from`; -1 when none. */
-function firstSound(samples: ArrayLike<number>, from: number): number {
+export function firstSound(samples: ArrayLike<number>, from: number): number {
   for (let start = from; start + FRAME <= samples.length; start += FRAME) {
     let sum = 0;
     for (let i = 0; i < FRAME; i++) sum += samples[start + i]! * samples[start + i]!;
