@@ -34,7 +34,8 @@ export const StepResultSchema = Type.Object(
     /**
      * The transport's own phases in milliseconds, added in v1 as an optional field: SMPP's
      * `submitResp` (submit → submit_sm_resp) and `reply` (submit → the reply deliver_sm); HTTP's
-     * `dns`, `connect`, `tls` (only those that ran), `processing` and `transfer`.
+     * `dns`, `connect`, `tls` (only those that ran), `processing` and `transfer`; SIP's `postDial`,
+     * `answer`, `firstPrompt` (dial step), `response` (press steps) and `call` (hangup step).
      */
     /**
      * Added in v1 as an optional field, on HTTP steps: `new` when the step opened its connection
