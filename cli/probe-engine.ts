@@ -53,7 +53,8 @@ export function prepareProbes(config: Config, env: NodeJS.ProcessEnv, log: Logge
   const smscAccounts = config.channels.flatMap((c) =>
     c.smpp && probed.has(c.id) ? [{ channel: c.id, systemId: c.smpp.systemId, password: readSmppPassword(readSecret, { id: c.id, smpp: c.smpp }, config.source) }] : [],
   );
-  const ivrLines = sipLines(config, readSecret);
+  // Only an embedded sandbox IVR needs the trunk passwords now; the prober reads one when challenged.
+  const ivrLines = config.service.sandbox ? sipLines(config, readSecret) : [];
   return { readSecret, accountPools, sandboxAccounts, smscAccounts, ivrLines, caByChannel: readChannelCas(config) };
 }
 

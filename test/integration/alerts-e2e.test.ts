@@ -31,7 +31,7 @@ describe('alerting end to end: sandbox fault → Prometheus → Alertmanager →
     // counts over 30 s, a 10 s recovery window, and Alertmanager timers of a second.
     const shipped = parse(await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')) as Record<string, unknown>;
     const channels = shipped.channels as Record<string, Record<string, unknown>>;
-    ivrOverHttp(channels);
+    ivrOverHttp(shipped);
     for (const c of Object.values(channels)) c.rateLimitPerSecond = 200;
     const config = {
       ...shipped,

@@ -32,7 +32,7 @@ describe('maintenance windows and silences: Prometheus → Alertmanager → webh
     dir = await mkdtemp(path.join(tmpdir(), 'ch-maint-e2e-'));
     receiver = await startReceiver();
     const shipped = parse(await readFile(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8')) as Record<string, unknown>;
-    ivrOverHttp(shipped.channels as Record<string, Record<string, unknown>>);
+    ivrOverHttp(shipped);
     for (const c of Object.values(shipped.channels as Record<string, Record<string, unknown>>)) c.rateLimitPerSecond = 200;
     const now = Date.now();
     const windowStart = Math.floor(now / MINUTE) * MINUTE;
