@@ -72,6 +72,23 @@ describe('the hotline over SIP', () => {
     });
   }
 
+  it('with 3% RTP loss and 40 ms jitter a healthy call passes every time, and a wrong prompt fails every time', async () => {
+    await fx.fault({ scope: { channel: 'ivr' }, mode: 'rtp_loss', rate: 0.03 });
+    await fx.fault({ scope: { channel: 'ivr' }, mode: 'rtp_jitter', latencyMs: 40 });
+    try {
+      const RUNS = 8;
+      const healthy = await Promise.all(Array.from({ length: RUNS }, () => run('ivr.balance_query')));
+      const passed = healthy.filter((r) => r.ok).length;
+      expect({ passed, failures: healthy.filter((r) => !r.ok).map((r) => `${r.failedStep}: ${r.detail}`) }).toEqual({ passed: RUNS, failures: [] });
+      await fx.fault({ scope: { channel: 'ivr', transaction: 'balance_query' }, mode: 'wrong_prompt' });
+      const wrong = await Promise.all(Array.from({ length: RUNS }, () => run('ivr.balance_query')));
+      const caught = wrong.filter((r) => !r.ok && r.reason === 'assertion' && r.failedStep === 'balance' && r.detail === 'expected prompt "balance_is", heard "bill_is"').length;
+      expect({ caught, of: RUNS }).toEqual({ caught: RUNS, of: RUNS });
+    } finally {
+      await fx.clearFaults();
+    }
+  });
+
   it('billing down: the IVR says "system busy", which fails balance and bill with business_error; web fails as ever', async () => {
     await fx.fault({ scope: { backend: 'billing' }, mode: 'error' });
     try {
