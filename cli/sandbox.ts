@@ -101,43 +101,42 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     if (pinDir) await rm(pinDir, { recursive: true, force: true });
   };
 
-  let app;
+  let app: ReturnType<typeof buildSandboxApp> | undefined;
   let smsc: SandboxSmsc | null = null;
   let ivr: SandboxIvr | null = null;
+  const closeAll = async () => {
+    await smsc?.close();
+    await ivr?.close();
+    await app?.close();
+    await removePins();
+  };
+  /** A listen that failed for a reason a person can fix (taken, not allowed, no such address): exit 1 naming where. */
+  const cannotListen = (err: unknown, where: string): number | null => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return null;
+    io.stderr.write(`channel-health sandbox: cannot listen on ${where}: ${(err as Error).message}\n`);
+    return EXIT.failed;
+  };
+  let where = listenText;
   try {
     // One state behind the HTTP channel APIs and the SMSC: same subscribers, same faults.
     const state = createSandboxState({ config, accounts: pins.accounts });
     app = buildSandboxApp({ config, accounts: pins.accounts, logger: log, state });
     await app.ready();
+    where = values['smpp-listen'] ?? `${smppListen.host}:${smppListen.port}`;
     if (pins.smscAccounts.length > 0) smsc = await startSandboxSmsc({ state, config, accounts: pins.smscAccounts, log }, smppListen.host, smppListen.port);
+    where = values['sip-listen'] ?? `${sipListen.host}:${sipListen.port}`;
     if (pins.ivrLines.length > 0) ivr = await startSandboxIvr({ state, lines: pins.ivrLines, log: log.child({ component: 'sandbox-ivr' }) }, sipListen.host, sipListen.port);
+    where = listenText;
+    await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
-    await smsc?.close();
-    await app?.close();
-    await removePins();
+    await closeAll();
     if (err instanceof SandboxError) {
       io.stderr.write(`${err.code}: ${values.config ?? DEFAULT_CONFIG_FILE}: ${err.message}\n`);
       return err.exitCode;
     }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`channel-health sandbox: cannot listen on ${values['smpp-listen'] ?? values['sip-listen'] ?? listenText}: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
-    throw err;
-  }
-  try {
-    await app.listen({ host: listen.host, port: listen.port });
-  } catch (err) {
-    await smsc?.close();
-    await ivr?.close();
-    await app.close();
-    await removePins();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      io.stderr.write(`channel-health sandbox: cannot listen on ${listenText}: ${(err as Error).message}\n`);
-      return EXIT.failed;
-    }
+    const exit = cannotListen(err, where);
+    if (exit !== null) return exit;
     throw err;
   }
   let tls: SandboxHttps | null = null;
@@ -145,15 +144,9 @@ export async function runSandbox(args: string[], io: CliIO, stopSignal: AbortSig
     try {
       tls = await startSandboxHttps(app, https);
     } catch (err) {
-      await smsc?.close();
-      await ivr?.close();
-      await app.close();
-      await removePins();
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-        io.stderr.write(`channel-health sandbox: cannot listen on ${values['https-listen']}: ${(err as Error).message}\n`);
-        return EXIT.failed;
-      }
+      await closeAll();
+      const exit = cannotListen(err, values['https-listen'] ?? 'the --https-listen address');
+      if (exit !== null) return exit;
       // A key that does not match the certificate, or one OpenSSL cannot use.
       io.stderr.write(`channel-health sandbox: --tls-cert/--tls-key: ${(err as Error).message}\n`);
       return EXIT.badInput;

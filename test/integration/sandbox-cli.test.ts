@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,6 +141,23 @@ describe('channel-health sandbox (in process)', () => {
     const io = captureIO({ CH_SANDBOX_PIN: 'x' });
     expect(await runSandbox(['--config', SHIPPED, '--listen', `127.0.0.1:${port}`], io, new AbortController().signal)).toBe(1);
     expect(io.err()).toContain(`cannot listen on 127.0.0.1:${port}`);
+  });
+
+  test('an SMSC or IVR port already in use exits 1 naming that address, not the HTTP one', async () => {
+    const tcp = createServer();
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => tcp.close(resolve)));
+    const smppPort = (tcp.address() as { port: number }).port;
+    const udp = createSocket('udp4');
+    await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => udp.close(() => resolve(undefined))));
+    const sipPort = udp.address().port;
+    const smpp = captureIO({ CH_SANDBOX_PIN: 'x' });
+    expect(await runSandbox(['--config', SHIPPED, '--listen', '127.0.0.1:0', '--smpp-listen', `127.0.0.1:${smppPort}`], smpp, new AbortController().signal)).toBe(1);
+    expect(smpp.err()).toContain(`cannot listen on 127.0.0.1:${smppPort}`);
+    const sip = captureIO({ CH_SANDBOX_PIN: 'x' });
+    expect(await runSandbox(['--config', SHIPPED, '--listen', '127.0.0.1:0', '--sip-listen', `127.0.0.1:${sipPort}`], sip, new AbortController().signal)).toBe(1);
+    expect(sip.err()).toContain(`cannot listen on 127.0.0.1:${sipPort}`);
   });
 });
 
