@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { alertFiles, OUTPUT } from '../alerts/index.js';
-import { loadConfigFile, parseListen } from '../config/index.js';
+import { formatPromDuration, loadConfigFile, parseDuration, parseListen } from '../config/index.js';
 import type { StatusErrorCode } from '../status/errors.js';
 import { NotificationLog } from '../status/notification-log.js';
 import type { NotificationSummary } from '../status/snapshot.js';
@@ -210,8 +210,8 @@ async function startDemo(options: { configFile: string; host: string; port: numb
   }
 }
 
-/** The user's config made quick: probes every 5 s, short windows, every severity to the built-in receiver. */
-async function demoConfig(source: string, options: { dir: string; alertmanagerUrl: string; receiverUrl: string }): Promise<string> {
+/** The user's config made quick: probes every 10 s (longer calls as often as their timeout allows), short windows, every severity to the built-in receiver. */
+export async function demoConfig(source: string, options: { dir: string; alertmanagerUrl: string; receiverUrl: string }): Promise<string> {
   const raw = parse(await readFile(source, 'utf8')) as Record<string, unknown>;
   const service = (raw.service ?? {}) as Record<string, unknown>;
   const alerting = (raw.alerting ?? {}) as Record<string, unknown>;
@@ -230,8 +230,17 @@ async function demoConfig(source: string, options: { dir: string; alertmanagerUr
     receivers: { oncall: { url: options.receiverUrl }, noc: { url: options.receiverUrl }, review: { url: options.receiverUrl } },
   };
   const checks = (raw.checks ?? []) as Array<Record<string, unknown>>;
-  // A check's own schedule would keep it slow; the demo's cadence wins.
-  demo.checks = checks.map(({ interval: _i, cron: _c, timeout: _t, ...rest }) => rest);
+  // A check's own schedule would keep it slow; the demo's cadence wins, except for a check that
+  // needs longer than the demo's timeout (a hotline top-up call takes about 20 s): it keeps its
+  // own timeout and runs as often as that allows, or every one of its runs would time out.
+  const demoTimeoutMs = parseDuration(PROBE_TIMEOUT);
+  demo.checks = checks.map(({ interval: _i, cron: _c, timeout, ...rest }) => {
+    const ownMs = typeof timeout === 'string' && /^[0-9]+(ms|s|m|h|d)$/.test(timeout) ? parseDuration(timeout) : null;
+    // A malformed timeout stays, for the config loader to name.
+    if (timeout !== undefined && ownMs === null) return { ...rest, timeout };
+    if (ownMs === null || ownMs <= demoTimeoutMs) return rest;
+    return { ...rest, timeout, interval: formatPromDuration(Math.ceil((ownMs + 2000) / 10_000) * 10_000) };
+  });
   return `# channel-health demo: generated from ${source}; removed when the demo stops.\n${stringify(demo, { aliasDuplicateObjects: false })}`;
 }
 

@@ -30,10 +30,11 @@ const spec = <const L extends string>(name: string, type: MetricType, labelNames
  */
 /**
  * The `phase` label's closed set: the transports' own phases a step result may carry (HTTP's, as
- * blackbox_exporter's probe_http_duration_seconds names them, and SMPP's). A pushed result naming
- * another phase keeps it in the result, never as a series.
+ * blackbox_exporter's probe_http_duration_seconds names them, SMPP's and SIP's). A result naming
+ * another phase keeps it in the result, never as a series: SIP's `call` (INVITE to the end of the
+ * call) is the run's own duration again, which the run histogram and the last-run gauge carry.
  */
-export const PROBE_PHASES = Object.freeze(['dns', 'connect', 'tls', 'processing', 'transfer', 'submitResp', 'reply', 'postDial', 'answer', 'firstPrompt', 'response', 'call'] as const);
+export const PROBE_PHASES = Object.freeze(['dns', 'connect', 'tls', 'processing', 'transfer', 'submitResp', 'reply', 'postDial', 'answer', 'firstPrompt', 'response'] as const);
 
 export const DURATION_LADDER_SECONDS = Object.freeze([0.25, 0.5, 1, 2, 5] as const);
 
@@ -60,7 +61,7 @@ export const METRICS = Object.freeze({
     'probe_phase_duration_seconds',
     'gauge',
     ['channel', 'transaction', 'location', 'phase'],
-    "Time the check's last run spent in each transport phase (HTTP dns, connect, tls, processing, transfer; SMPP submitResp, reply; SIP postDial, answer, firstPrompt, response, call), summed over its steps; a phase keeps its value from the last run that went through it.",
+    "Time the check's last run spent in each transport phase (HTTP dns, connect, tls, processing, transfer; SMPP submitResp, reply; SIP postDial, answer, firstPrompt, response), summed over its steps; a phase keeps its value from the last run that went through it.",
   ),
   stepDuration: spec(
     'probe_step_duration_seconds',

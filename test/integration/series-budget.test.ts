@@ -1,5 +1,6 @@
 // The series budget (docs/metrics.md, "What a check costs"): `channel-health run` on the shipped
-// config, at steady state (every check has run twice), serves at most 30 series per check. Every
+// config, at steady state (every check has run twice), serves at most 30 series per check: on
+// average over all series, and for each check's own. Every
 // series on /metrics is counted, whatever its name: a series that carries a check's channel and
 // transaction (and its location, where it has one) is that check's; the rest (objectives, build,
 // maintenance windows, binds, ingest counters, anything added later) are shared out evenly.
@@ -73,7 +74,9 @@ describe('series per check on the shipped config', () => {
     // The count is of something real: every check's own series include its run histogram.
     expect(shipped.checks.length).toBeGreaterThan(0);
     for (const { id } of perCheck) expect(own.get(id), id).toBeGreaterThanOrEqual(10);
-    for (const { id, series: n } of perCheck) expect(n, `${id}: ${summary}`).toBeLessThanOrEqual(BUDGET);
+    // The budget is the issue's own measure, all series over all checks; no check may spend it
+    // alone either (the shared ones are the service's, whatever the number of checks).
+    for (const [id, n] of own) expect(n, `${id}: ${summary}`).toBeLessThanOrEqual(BUDGET);
     expect(series.length / shipped.checks.length, summary).toBeLessThanOrEqual(BUDGET);
   }, 180_000);
 });
