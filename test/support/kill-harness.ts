@@ -120,7 +120,9 @@ export async function balances(sandboxUrl: string): Promise<Record<string, numbe
 }
 
 /**
- * Kills `run` at a random instant `minDelayMs`..`minDelayMs + spreadMs` after it listens, and counts
+ * Kills `run` at a random instant `minDelayMs`..`minDelayMs + spreadMs` after it listens (with
+ * `alternateOpenEntryKills`, every other time as soon as a money-moving run has its journal entry
+ * open instead), and counts
  * the kills after which the journal held open work and after which some balance differed from
  * `start`. It goes on until `enough` says the kills have shown what the test needs (and at least
  * `minKills` were made), or `maxKills` were made, or `phaseMs` is over: a start takes 1 s on an idle
@@ -137,13 +139,22 @@ export async function killRepeatedly(opts: {
   phaseMs: number;
   minDelayMs: number;
   spreadMs: number;
+  /** Every other kill waits for an open journal entry (up to 15 s) instead of a random instant. */
+  alternateOpenEntryKills?: boolean;
   enough: (tally: KillTally) => boolean;
 }): Promise<KillTally> {
   const tally: KillTally = { kills: 0, leavingWork: 0, withMoneyOut: 0 };
   const phaseEnds = Date.now() + opts.phaseMs;
   while (tally.kills < opts.maxKills && Date.now() < phaseEnds && !(tally.kills >= opts.minKills && opts.enough(tally))) {
     const { p } = await opts.runs.start(opts.configFile);
-    await new Promise((r) => setTimeout(r, opts.minDelayMs + Math.random() * opts.spreadMs));
+    if (!opts.alternateOpenEntryKills || tally.kills % 2 === 0) {
+      await new Promise((r) => setTimeout(r, opts.minDelayMs + Math.random() * opts.spreadMs));
+    } else {
+      // Every other kill lands while a money-moving run has its journal entry open: at a blind
+      // instant, a kill on an idle machine often fell between runs, and "some kills left work"
+      // came down to luck (1 kill in 10 once).
+      await waitFor(() => (openJournalEntries(opts.journalFile).some((r) => r.n > 0) ? true : undefined), 15_000, 'a money-moving run with its journal entry open', 10).catch(() => undefined);
+    }
     await opts.runs.kill(p);
     tally.kills += 1;
     if (openJournalEntries(opts.journalFile).some((r) => r.n > 0)) tally.leavingWork += 1;
