@@ -25,9 +25,20 @@ const tidy = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /**
  * promtool's expanding notation for a list of values: runs of equal steps become `a+bxn`
- * (n + 1 values), so a counter that rises by one every step is a single token.
+ * (n + 1 values), so a counter that rises by one every step is a single token. `null` is a scrape
+ * with no sample of the series (it did not exist yet): `_`, and `_xn` for n of them.
  */
-export function encodeValues(values: readonly number[]): string {
+export function encodeValues(values: ReadonlyArray<number | null>): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < values.length && values[i] === null) i++;
+  if (i > 0) out.push(i === 1 ? '_' : `_x${i}`);
+  const rest = values.slice(i) as number[];
+  if (rest.some((v) => v === null)) throw new Error('encodeValues: a series, once born, has a sample at every scrape');
+  return [...out, encodeNumbers(rest)].filter((t) => t !== '').join(' ');
+}
+
+function encodeNumbers(values: readonly number[]): string {
   const out: string[] = [];
   let i = 0;
   while (i < values.length) {
@@ -74,14 +85,16 @@ export interface ProbeStep {
 
 /**
  * The series the collector exports for one check probed once per step (runs, failures, the
- * consecutive-failure and last-run gauges, the duration histogram).
+ * consecutive-failure and last-run gauges, the duration histogram). As in the collector, the
+ * failure counter is born at the first failure (its first sample already counts it), unless the
+ * check has `metricsDetail: full`, which creates it at zero with the runs counter.
  */
-export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSeconds: number): InputSeries[] {
+export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSeconds: number, detail: 'standard' | 'full' = 'standard'): InputSeries[] {
   const location = check.location ?? 'local';
   const base = { channel: check.channel, transaction: check.transaction, tier: check.tier, location, ...TARGET };
   const histogramBase = { channel: check.channel, transaction: check.transaction, location, ...TARGET };
   const runs: number[] = [];
-  const failures: number[] = [];
+  const failures: Array<number | null> = [];
   const consecutive: number[] = [];
   const lastRun: number[] = [];
   const buckets = LATENCY_BUCKETS.map(() => [] as number[]);
@@ -91,7 +104,7 @@ export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSecon
   let c = 0;
   const b = LATENCY_BUCKETS.map(() => 0);
   steps.forEach((s, i) => {
-    // Step 0 is the scrape before the first run: every counter starts at zero (pre-created).
+    // Step 0 is the scrape before the first run: the runs counter and histogram start at zero.
     if (i > 0) {
       r++;
       if (!s.ok) {
@@ -103,7 +116,7 @@ export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSecon
       });
     }
     runs.push(r);
-    failures.push(f);
+    failures.push(f === 0 && detail === 'standard' ? null : f);
     consecutive.push(c);
     lastRun.push(i * stepSeconds);
     b.forEach((v, k) => (buckets[k] as number[]).push(v));
@@ -123,20 +136,23 @@ export function probeSeries(check: Check, steps: readonly ProbeStep[], stepSecon
   ];
 }
 
-/** Real-event counters for one channel and transaction: events and failures per step. */
+/**
+ * Real-event counters for one channel and transaction: events and failures per step. The events
+ * total exists at zero from the start; the failure counter is born at the first failure.
+ */
 export function eventSeries(check: Check, perStep: ReadonlyArray<{ events: number; failures: number }>): InputSeries[] {
   const base = { channel: check.channel, transaction: check.transaction, tier: check.tier, ...TARGET };
   let e = 0;
   let f = 0;
   const total: number[] = [];
-  const failed: number[] = [];
+  const failed: Array<number | null> = [];
   perStep.forEach((s, i) => {
     if (i > 0) {
       e += s.events;
       f += s.failures;
     }
     total.push(e);
-    failed.push(f);
+    failed.push(f === 0 ? null : f);
   });
   return [
     { series: `${METRICS.events.name}${labelText(base)}`, values: encodeValues(total) },

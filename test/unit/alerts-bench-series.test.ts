@@ -10,10 +10,15 @@ import path from 'node:path';
 import { parseConfig } from '../../config/index.js';
 import { REPO_ROOT } from '../support/processes.js';
 
-/** promtool's notation: `a`, `axn` (n+1 copies), `a+bxn` / `a-bxn` (n+1 values stepping by b). */
-function decode(text: string): number[] {
-  const out: number[] = [];
+/** promtool's notation: `a`, `axn` (n+1 copies), `a+bxn` / `a-bxn` (n+1 values stepping by b), `_` / `_xn` (1 / n missing). */
+function decode(text: string): Array<number | null> {
+  const out: Array<number | null> = [];
   for (const token of text.split(' ')) {
+    const missing = /^_(?:x(\d+))?$/.exec(token);
+    if (missing) {
+      for (let i = 0; i < Number(missing[1] ?? 1); i++) out.push(null);
+      continue;
+    }
     const m = /^(-?[0-9.e-]+)(?:([+-])([0-9.e-]+))?(?:x(\d+))?$/.exec(token);
     if (!m) throw new Error(`bad token ${token}`);
     const start = Number(m[1]);
@@ -36,6 +41,11 @@ describe('bench series encoding', () => {
       { numRuns: 300, seed: 11 },
     );
     expect(encodeValues([0, 1, 2, 3, 3, 3])).toBe('0+1x3 3x1');
+    // A series born at the third scrape: two scrapes without it.
+    expect(encodeValues([null, null, 1, 2, 3])).toBe('_x2 1+1x2');
+    expect(encodeValues([null, 4])).toBe('_ 4');
+    expect(decode(encodeValues([null, null, null]))).toEqual([null, null, null]);
+    expect(() => encodeValues([1, null, 2])).toThrow(/once born/);
     expect(decode('0+0.3x3').map((v) => Math.round(v * 10) / 10)).toEqual([0, 0.3, 0.6, 0.9]);
   });
 
@@ -51,7 +61,10 @@ describe('bench series encoding', () => {
     const values = (name: string, extra = '') => decode(series.find((s) => s.series.startsWith(`${name}{`) && s.series.includes(extra))?.values as string);
     // Step 0 is the scrape before the first run.
     expect(values('channel_health_probe_runs_total')).toEqual([0, 1, 2, 3, 4]);
-    expect(values('channel_health_probe_failures_total')).toEqual([0, 1, 2, 2, 3]);
+    // Born at the first failure, as the collector makes it: rate() cannot see that first step.
+    expect(values('channel_health_probe_failures_total')).toEqual([null, 1, 2, 2, 3]);
+    const full = probeSeries({ channel: 'web', transaction: 'topup', tier: 'core' }, steps, 30, 'full');
+    expect(decode(full.find((s) => s.series.startsWith('channel_health_probe_failures_total{'))?.values as string)).toEqual([0, 1, 2, 2, 3]);
     expect(values('channel_health_probe_consecutive_failures')).toEqual([0, 1, 2, 0, 1]);
     expect(values('channel_health_probe_last_run_timestamp_seconds')).toEqual([0, 30, 60, 90, 120]);
     expect(values('channel_health_probe_duration_seconds_bucket', 'le="0.5"')).toEqual([0, 1, 1, 1, 2]);
