@@ -96,6 +96,8 @@ export async function startProbeEngine(options: ProbeEngineOptions): Promise<Pro
     caByChannel: setup.caByChannel,
     ...(options.registry ? { onCertificate: tlsCertificateGauge(options.registry) } : {}),
   });
+  // Before the first firing: a call's prompt references would otherwise be built inside it.
+  probers.prepare(config.channels);
   if (options.registry && config.channels.some((c) => c.transport === 'smpp')) {
     const smppChannels = config.channels.filter((c) => c.transport === 'smpp').map((c) => c.id);
     observeSmppBinds(options.registry, smppChannels, config.service.location, () => new Set(probers.bindStates().filter((b) => b.state === 'bound').map((b) => b.channel)));

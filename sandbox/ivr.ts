@@ -102,6 +102,9 @@ export async function startSandboxIvr(opts: IvrOptions, host = '127.0.0.1', port
     }
     return samples;
   };
+  // Made before the first call rather than inside it: the menu's prompts take a few hundred ms of
+  // CPU, which would hold the event loop of the process the sandbox shares with `run`'s probes.
+  for (const name of Object.keys(IVR_PROMPTS)) promptAudio(name);
   const calls = new Map<string, Call>();
   const nonces = new Map<string, number>();
   const family = host.includes(':') ? 'udp6' : 'udp4';

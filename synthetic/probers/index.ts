@@ -1,4 +1,5 @@
 // The only place that lists transports. A channel's `transport` names one of these.
+import type { Channel } from '../../config/index.js';
 import { createHttpProber, type HttpProberDeps } from './http.js';
 import { createSipProber, type SipProberDeps } from './sip.js';
 import { createSmppProber, type SmppProberDeps } from './smpp.js';
@@ -10,6 +11,8 @@ export interface ProberSet {
   probers: Readonly<Record<string, Prober>>;
   /** The SMPP binds' states now (the bind-state gauge reads them). */
   bindStates(): ReturnType<ReturnType<typeof createSmppProber>['states']>;
+  /** Builds what a transport would otherwise build at a channel's first probe (the SIP prompt references). */
+  prepare(channels: readonly Channel[]): void;
   /** Ends what outlives a run (the SMPP binds, calls still up). */
   close(): Promise<void>;
 }
@@ -21,6 +24,7 @@ export function createProbers(deps: ProberDeps = {}): ProberSet {
   return {
     probers: Object.freeze({ http: createHttpProber(deps), smpp: smpp.prober, sip: sip.prober }),
     bindStates: () => smpp.states(),
+    prepare: (channels) => sip.prepare(channels),
     close: async () => {
       await Promise.all([smpp.close(), sip.close()]);
     },

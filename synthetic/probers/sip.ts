@@ -202,6 +202,12 @@ async function listen(call: SipCall, voice: ChannelVoice, busy: ReadonlySet<stri
 
 export interface SipProber {
   prober: Prober;
+  /**
+   * Builds the prompt references of these channels' sip prompts now (a few hundred ms of CPU for
+   * a full menu), so the first scheduled call does not hold the event loop while other checks are
+   * due. A channel not prepared is built at its first call.
+   */
+  prepare(channels: readonly Channel[]): void;
   close(): Promise<void>;
 }
 
@@ -342,6 +348,9 @@ export function createSipProber(deps: SipProberDeps = {}): SipProber {
 
   return {
     prober,
+    prepare(channels) {
+      for (const channel of channels) if (channel.transport === 'sip' && !voices.has(channel.id)) voices.set(channel.id, voiceOf(channel));
+    },
     async close() {
       await Promise.all([...live].map((c) => c.hangup().catch(() => undefined)));
       live.clear();
