@@ -11,6 +11,7 @@ import { createSandboxState } from '../../sandbox/state.js';
 import { TestAccountPool } from '../../synthetic/accounts.js';
 import type { CircuitBreakers } from '../../synthetic/breaker.js';
 import { createProbers } from '../../synthetic/probers/index.js';
+import type { ChannelRateLimiter } from '../../synthetic/rate-limit.js';
 import { createRunner, type RunJournal } from '../../synthetic/runner.js';
 import { REPO_ROOT } from '../support/processes.js';
 
@@ -32,7 +33,10 @@ export interface SandboxFixture {
   config: Config;
   check(id: string): Check;
   pools(): Map<string, TestAccountPool>;
-  runner(journal: RunJournal | undefined, extra?: { breakers?: CircuitBreakers; pools?: Map<string, TestAccountPool>; config?: Config }): ReturnType<typeof createRunner>;
+  runner(
+    journal: RunJournal | undefined,
+    extra?: { breakers?: CircuitBreakers; pools?: Map<string, TestAccountPool>; config?: Config; rateLimiters?: ReadonlyMap<string, ChannelRateLimiter> },
+  ): ReturnType<typeof createRunner>;
   balances(): Promise<Record<string, number>>;
   /** The sandbox's own view of one account (plan, add-ons, contact e-mail). */
   account(msisdn: string): Promise<{ msisdn: string; balance: number; planId: string; addons: string[]; contactEmail: string }>;
@@ -52,7 +56,9 @@ export function configTextFor(base: string, edit: (text: string) => string = (t)
 
 export async function startSandboxFixture(edit?: (text: string) => string): Promise<SandboxFixture> {
   const shipped = parseConfig(SHIPPED, 'channel-health.yaml');
-  const accounts = Object.values(shipped.accounts)
+  // The sandbox knows the test accounts of the config under test (an edit may add some).
+  const edited = parseConfig(configTextFor('http://127.0.0.1:1/sandbox', edit), path.join(REPO_ROOT, 'channel-health.yaml'));
+  const accounts = Object.values(edited.accounts)
     .flat()
     .map((a) => ({ msisdn: a.msisdn, pin: PIN }));
   // One state behind the HTTP channels and the SMSC, as `run` and `sandbox` have it.
@@ -65,6 +71,7 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/sandbox`;
   const config = parseConfig(configTextFor(base, edit, smsc.url, ivr.url), path.join(REPO_ROOT, 'channel-health.yaml'));
   const probers = createProbers({ readSecret: (_ref, where) => (where.includes('sip') ? IVR_PASSWORD : SMSC_PASSWORD) });
+  probers.prepare(config.channels); // as `run` does before its first firing
   const pools = () => new Map(Object.entries(config.accounts).map(([name, list]) => [name, new TestAccountPool(name, list.map((a) => ({ msisdn: a.msisdn, pin: PIN })))]));
   const call = async (method: string, url: string, body?: unknown, token?: string) => {
     const res = await fetch(`${base}${url}`, {
@@ -92,7 +99,7 @@ export async function startSandboxFixture(edit?: (text: string) => string): Prom
         config: extra.config ?? config,
         probers: probers.probers,
         accountPools: extra.pools ?? pools(),
-        rateLimiters: new Map(),
+        rateLimiters: extra.rateLimiters ?? new Map(),
         sandboxUrl: null,
         location: 'local',
         ...(journal ? { journal } : {}),
