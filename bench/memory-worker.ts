@@ -50,7 +50,7 @@ async function main() {
   stage('config');
   const registry = new Registry();
   const metrics = createMetrics(registry, config, { version: 'bench' });
-  stage('metrics (pre-created series)');
+  stage('metrics (series made at start)');
   const store = new ResultStore(config.service.resultsRetained);
   const sink = createResultSink(config, metrics, store);
   const accountPools = new Map(Object.entries(config.accounts).map(([name, accounts]) => [name, new TestAccountPool(name, accounts.map((a) => ({ msisdn: a.msisdn, pin: '' })))]));
