@@ -16,7 +16,7 @@ const PAGE_WITHIN_MS = 180_000;
 
 interface StatusDoc {
   cells: Array<{ transaction: string; state: string }>;
-  notifications: Array<{ status: string; alerts: Array<{ name: string; severity: string; summary: string }> }> | null;
+  notifications: Array<{ at: string; status: string; alerts: Array<{ name: string; severity: string; summary: string }> }> | null;
   alerts: { source: string | null; active: Array<{ name: string }> };
 }
 

@@ -46,7 +46,7 @@ describe('bench series encoding', () => {
     expect(encodeValues([null, 4])).toBe('_ 4');
     expect(decode(encodeValues([null, null, null]))).toEqual([null, null, null]);
     expect(() => encodeValues([1, null, 2])).toThrow(/once born/);
-    expect(decode('0+0.3x3').map((v) => Math.round(v * 10) / 10)).toEqual([0, 0.3, 0.6, 0.9]);
+    expect(decode('0+0.3x3').map((v) => Math.round((v ?? Number.NaN) * 10) / 10)).toEqual([0, 0.3, 0.6, 0.9]);
   });
 
   it('exports a check as the collector would: counters, the consecutive gauge, the histogram', () => {

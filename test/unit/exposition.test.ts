@@ -244,7 +244,8 @@ describe('cached exposition', () => {
   });
 
   it('renders an OpenMetrics registry as prom-client does', async () => {
-    const registry = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>(Registry.OPENMETRICS_CONTENT_TYPE);
+    const registry = new Registry<'application/openmetrics-text; version=1.0.0; charset=utf-8'>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     new Counter({ name: 'om_total', help: 'om', registers: [registry] }).inc(2);
     const exposition = createExposition(registry as unknown as Registry);
     expect((await exposition.render()).text()).toBe(await registry.metrics());
