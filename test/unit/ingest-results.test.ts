@@ -143,7 +143,7 @@ describe('POST /api/v1/results', () => {
   });
 
   it('answers 401 without the bearer token, before reading the body', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }] as Array<Record<string, string>>) {
       const res = await post(collector, { results: [{ ...probeResult(), detail: 'x'.repeat(config.ingest.maxBodyBytes) }] }, headers);
       expect(res.statusCode).toBe(401);
       expect(res.json().error).toEqual({ code: 'CH_UNAUTHORIZED', message: 'authorization: a valid bearer token is required' });

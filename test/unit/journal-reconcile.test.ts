@@ -74,7 +74,7 @@ describe('a money-moving run journals itself', () => {
     const runner = sb.runner(journal);
     // Refunds fail (the verify and refund go to the topup transaction, so fault only after the top-up).
     const check = sb.check('app.topup');
-    const faulty = { ...check, steps: check.steps.map((s) => (s.name === 'refund' ? { ...s, request: { ...s.request, url: s.request.url.replace('/refund', '/refund-broken') } } : s)) };
+    const faulty = { ...check, steps: check.steps.map((s) => ('request' in s && s.name === 'refund' ? { ...s, request: { ...s.request, url: s.request.url.replace('/refund', '/refund-broken') } } : s)) };
     const result = await runner.run(faulty, { trigger: 'manual', scheduledAt: null });
     expect(result).toMatchObject({ ok: true, cleanupFailed: true });
     const entry = journal.get(result.id);
@@ -269,7 +269,7 @@ describe('reconciliation restores the account baseline and reads it back', () =>
     journal.done('drift0000003', {});
     journal.release('drift0000003');
     // A revert that goes to the wrong plan and says 0000 all the same.
-    const wrong = { ...check, steps: check.steps.map((s) => (s.name === 'revert' ? { ...s, request: { ...s.request, json: { planId: other } } } : s)) };
+    const wrong = { ...check, steps: check.steps.map((s) => ('request' in s && s.name === 'revert' ? { ...s, request: { ...s.request, json: { planId: other } } } : s)) };
     const lying = new JournalReconciler({ journal, checks: [wrong], recovery: sb.runner(journal), maxAttempts: 5, log });
     expect(await lying.pass()).toEqual({ compensated: 0, retried: 0, flagged: 1 });
     const entry = journal.get('drift0000003');

@@ -29,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => sb?.close());
 
 const sum = async (registry: Registry, name: string, match: (labels: Record<string, string | number>) => boolean) =>
-  ((await registry.getSingleMetric(name)?.get())?.values ?? []).filter((v) => match(v.labels)).reduce((a, v) => a + v.value, 0);
+  ((await registry.getSingleMetric(name)?.get())?.values ?? []).filter((v) => match(v.labels as Record<string, string | number>)).reduce((a, v) => a + v.value, 0);
 
 describe('a billing fault with every account held by an unfinished top-up', () => {
   it('fails no non-billing transaction: their money-moving runs are skipped and counted, the breaker and failure counts untouched', async () => {

@@ -98,8 +98,8 @@ describe('the runner refuses before sending', () => {
   it('an amount above the cap: reason internal, the step named, no top-up sent, nothing journaled', async () => {
     // The amount comes from a template here, so only the rendered body can show it is too large.
     const check = sb.check('web.topup');
-    const steps = check.steps.map((s) => (s.name === 'login' ? { ...s, request: { ...s.request, url: `${base}/login` }, extract: { token: '$.data.orderId' } } : s));
-    const pointed = { ...check, steps: steps.map((s) => (s.name === 'topup' ? { ...s, request: { ...s.request, url: `${base}/topup` } } : s)) };
+    const steps = check.steps.map((s) => ('request' in s && s.name === 'login' ? { ...s, request: { ...s.request, url: `${base}/login` }, extract: { token: '$.data.orderId' } } : s));
+    const pointed = { ...check, steps: steps.map((s) => ('request' in s && s.name === 'topup' ? { ...s, request: { ...s.request, url: `${base}/topup` } } : s)) };
     // The server answers the login with "O" as the token, which the templated amount then carries.
     const journal = ProbeJournal.open(null);
     seen.length = 0;
@@ -117,7 +117,7 @@ describe('the runner refuses before sending', () => {
     // A money-moving check whose flow was edited to send to a number taken from elsewhere.
     const hostile = {
       ...topup,
-      steps: topup.steps.map((s) => (s.name === 'login' ? { ...s, request: { ...s.request, url: `${base}/login` } } : s.name === 'topup' ? { ...s, request: { ...s.request, url: `${base}/topup/13912345678`, json: { amount: 1, orderId: '{{run.id}}' } } } : s)),
+      steps: topup.steps.map((s) => (!('request' in s) ? s : s.name === 'login' ? { ...s, request: { ...s.request, url: `${base}/login` } } : s.name === 'topup' ? { ...s, request: { ...s.request, url: `${base}/topup/13912345678`, json: { amount: 1, orderId: '{{run.id}}' } } } : s)),
     };
     seen.length = 0;
     const r = await sb.runner(journal).run(hostile, { trigger: 'manual', scheduledAt: null });

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { Step } from '../../config/index.js';
+import type { BusinessCodeRule, HttpStep } from '../../config/index.js';
 import { parseJsonBody } from '../../synthetic/assertions.js';
 import { judgeHttpStep as judgeStep } from '../../synthetic/probers/http-judge.js';
 import { classifyHttpError as classifyTransportError } from '../../synthetic/probers/http.js';
 
-const step = (over: Partial<Step['assert']> = {}, extract: Record<string, string> = {}): Step => ({
+const step = (over: Partial<HttpStep['assert']> = {}, extract: Record<string, string> = {}): HttpStep => ({
   name: 'act',
   always: false,
   request: { method: 'GET', url: 'http://x/', headers: {} },
   extract,
   assert: { status: [200], businessCode: true, maxLatencyMs: null, json: [], ...over },
 });
-const rule = { path: '$.code', success: ['0000'] };
+const rule: BusinessCodeRule = { path: '$.code', reply: null, success: ['0000'], errors: {} };
 const resp = (status: number, body: unknown, durationMs = 5) => {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return { status, body: text, json: parseJsonBody(text), durationMs };
@@ -39,7 +39,7 @@ describe('judging a step', () => {
   });
   it('supports exists, matches, lessThan, greaterThan, notEquals', () => {
     const body = { code: '0000', data: { balance: 12.5, id: 'ORD-1' } };
-    const judge = (a: Step['assert']['json'][number]) => judgeStep(step({ json: [a] }), resp(200, body), rule).ok;
+    const judge = (a: HttpStep['assert']['json'][number]) => judgeStep(step({ json: [a] }), resp(200, body), rule).ok;
     expect(judge({ path: '$.data.balance', exists: true })).toBe(true);
     expect(judge({ path: '$.data.nothing', exists: true })).toBe(false);
     expect(judge({ path: '$.data.id', matches: '^ORD-\\d+$' })).toBe(true);

@@ -158,7 +158,7 @@ describe('running a check', () => {
 
   it('classifies a refused connection as connect', async () => {
     const { runner, check } = setup();
-    const closed = { ...check, steps: check.steps.map((s) => ({ ...s, request: { ...s.request, url: 'http://127.0.0.1:1/web/login' } })) };
+    const closed = { ...check, steps: check.steps.map((s) => ('request' in s ? { ...s, request: { ...s.request, url: 'http://127.0.0.1:1/web/login' } } : s)) };
     expect(await runner.run(closed, { trigger: 'manual', scheduledAt: null })).toMatchObject({ ok: false, reason: 'connect', failedStep: 'login' });
   });
 });

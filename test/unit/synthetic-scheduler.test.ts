@@ -14,7 +14,10 @@ const check = (id: string, intervalMs: number): Check => ({
   periodMs: intervalMs,
   timeoutMs: 1000,
   accountPool: null,
+  metricsDetail: 'standard',
   steps: [],
+  maxAmount: null,
+  moneyMoving: null,
   origin: 'checks[0]',
 });
 
