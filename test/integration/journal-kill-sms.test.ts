@@ -7,10 +7,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../support/processes.js';
-import { RunLauncher, balances, reconcileAndStop, reconcileOnly, journalHolds, journalStateCounts, killAll, killRepeatedly, launchCli, openJournalEntries, waitListening, type Proc } from '../support/kill-harness.js';
+import { RunLauncher, balances, expectEverythingUndone, killAll, killRepeatedly, launchCli, reconcileOnly, waitListening, type Proc } from '../support/kill-harness.js';
 
 const PIN = 'kill-test-pin-7d1e';
 const secrets = { pin: PIN, smscPassword: 'kill-pw1' };
@@ -81,22 +80,8 @@ describe('SIGKILL during SMS top-ups', () => {
     expect(leavingWork, `${kills} kills`).toBeGreaterThanOrEqual(2);
     expect(withMoneyOut).toBeGreaterThanOrEqual(1);
 
-    // A clean start that only reconciles finishes what the kills left, and stops cleanly.
-    const last = await reconcileAndStop(runs, finalConfigFile);
-    expect(last.exitCode, last.output).toBe(0);
-    expect(last.flagged).toBe(0);
-
-    expect(await balances(sandboxUrl)).toEqual(start);
-    expect(openJournalEntries(journalFile)).toEqual([]);
-    const count = journalStateCounts(journalFile);
-    // Every kill that left work left at least one entry, and each ended compensated.
-    expect(count('compensated')).toBeGreaterThanOrEqual(leavingWork);
-    const db = new Database(journalFile, { readonly: true });
-    const others = db.prepare(`SELECT COUNT(*) AS n FROM entries WHERE channel <> 'sms'`).get() as { n: number };
-    db.close();
-    expect(others.n).toBe(0);
-    expect(count('resolved')).toBe(0);
-    // No credential ever reached the journal files.
-    expect(await journalHolds(journalFile, PIN)).toBe(false);
+    // A clean start that only reconciles finishes what the kills left: every balance back, the
+    // journal closed, each kill's work compensated (all of it on the SMS hall), no credential in its files.
+    await expectEverythingUndone({ runs, finalConfigFile, journalFile, sandboxUrl, start, leavingWork, secret: PIN, channel: 'sms' });
   }, 115_000);
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, freePort } from '../support/processes.js';
-import { RunLauncher, balances, reconcileAndStop, reconcileOnly, journalHolds, journalStateCounts, killAll, killRepeatedly, launchCli, openJournalEntries, waitListening, type Proc } from '../support/kill-harness.js';
+import { RunLauncher, balances, expectEverythingUndone, killAll, killRepeatedly, launchCli, reconcileOnly, waitListening, type Proc } from '../support/kill-harness.js';
 
 const PIN = 'kill-test-pin-7d1e';
 const secrets = { pin: PIN, smscPassword: 'kill-pw1' };
@@ -73,18 +73,8 @@ describe('SIGKILL during top-ups', () => {
     expect(leavingWork, `${kills} kills`).toBeGreaterThanOrEqual(3);
     expect(withMoneyOut).toBeGreaterThanOrEqual(1);
 
-    // A clean start that only reconciles finishes what the kills left, and stops cleanly.
-    const last = await reconcileAndStop(runs, finalConfigFile);
-    expect(last.exitCode, last.output).toBe(0);
-    expect(last.flagged).toBe(0);
-
-    expect(await balances(sandboxUrl)).toEqual(start);
-    expect(openJournalEntries(journalFile)).toEqual([]);
-    const count = journalStateCounts(journalFile);
-    // Every kill that left work left at least one entry, and each ended compensated.
-    expect(count('compensated')).toBeGreaterThanOrEqual(leavingWork);
-    expect(count('resolved')).toBe(0);
-    // No credential ever reached the journal files.
-    expect(await journalHolds(journalFile, PIN)).toBe(false);
+    // A clean start that only reconciles finishes what the kills left: every balance back, the
+    // journal closed, each kill's work compensated, no credential in its files.
+    await expectEverythingUndone({ runs, finalConfigFile, journalFile, sandboxUrl, start, leavingWork, secret: PIN });
   }, 115_000);
 });

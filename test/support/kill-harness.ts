@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import { expect } from 'vitest';
 import { CLI, REPO_ROOT, freePort, waitFor } from './processes.js';
 
 export interface Proc {
@@ -201,4 +202,38 @@ export async function reconcileAndStop(runs: RunLauncher, configFile: string): P
   );
   const exitCode = await runs.stop(p);
   return { flagged: pending.flagged, exitCode, output: p.output() };
+}
+
+/**
+ * The verdict both SIGKILL tests reach after their kills: a clean start that only reconciles
+ * finishes what the kills left and stops cleanly; every balance is back at `start`; the journal
+ * has nothing open, at least one compensated entry per kill that left work, none resolved by hand,
+ * none of another channel than `channel` (when given), and never `secret` in its files.
+ */
+export async function expectEverythingUndone(opts: {
+  runs: RunLauncher;
+  finalConfigFile: string;
+  journalFile: string;
+  sandboxUrl: string;
+  start: Record<string, number>;
+  leavingWork: number;
+  secret: string;
+  channel?: string;
+}): Promise<void> {
+  const last = await reconcileAndStop(opts.runs, opts.finalConfigFile);
+  expect(last.exitCode, last.output).toBe(0);
+  expect(last.flagged).toBe(0);
+
+  expect(await balances(opts.sandboxUrl)).toEqual(opts.start);
+  expect(openJournalEntries(opts.journalFile)).toEqual([]);
+  const count = journalStateCounts(opts.journalFile);
+  expect(count('compensated')).toBeGreaterThanOrEqual(opts.leavingWork);
+  expect(count('resolved')).toBe(0);
+  if (opts.channel !== undefined) {
+    const db = new Database(opts.journalFile, { readonly: true });
+    const others = db.prepare('SELECT COUNT(*) AS n FROM entries WHERE channel <> ?').get(opts.channel) as { n: number };
+    db.close();
+    expect(others.n, `journal entries of channels other than ${opts.channel}`).toBe(0);
+  }
+  expect(await journalHolds(opts.journalFile, opts.secret)).toBe(false);
 }
