@@ -16,7 +16,7 @@ import { describeApi } from './openapi.js';
 import type { ChannelHealthMetrics } from './metrics.js';
 import type { ResultStore } from './result-store.js';
 import { createExposition, type Exposition } from './exposition.js';
-import { createScrapeGate, SCRAPE_LIMITS, type ScrapeLimits } from './scrape-gate.js';
+import { createScrapeGate, SCRAPE_RETRY_AFTER_SECONDS, type ScrapeLimits } from './scrape-gate.js';
 
 export interface CheckRunControl {
   runNow(checkId: string): Promise<ProbeResult>;
@@ -40,7 +40,7 @@ export interface CollectorDeps {
   journal?: JournalSource;
   /** The /metrics renderer (by default a cached one over `metrics.registry`). */
   exposition?: Exposition;
-  /** How many scrapes are served at once and how many wait (collector/scrape-gate.ts). */
+  /** How many scrapes are served at once and how many wait (collector/scrape-gate.ts); by default the config's service.scrape. */
   scrapeLimits?: ScrapeLimits;
 }
 
@@ -70,7 +70,7 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
   describeApi(app, deps.version ?? '0.0.0');
   const checks = new Map(deps.config.checks.map((c) => [c.id, c]));
   const exposition = deps.exposition ?? createExposition(deps.metrics.registry);
-  const scrapeLimits = deps.scrapeLimits ?? SCRAPE_LIMITS;
+  const scrapeLimits = deps.scrapeLimits ?? { ...deps.config.service.scrape, retryAfterSeconds: SCRAPE_RETRY_AFTER_SECONDS };
   const scrapeGate = createScrapeGate(scrapeLimits);
 
   // Authorisation after routing, from the route's own flag: the router has already decoded the
@@ -116,6 +116,7 @@ export function buildCollectorApp(deps: CollectorDeps): FastifyInstance {
     // so no number of scrapers can hold the probes' event loop (docs/scraping.md).
     api.get('/metrics', async (_req, reply) => {
       if (!(await scrapeGate.admit(reply.raw))) {
+        deps.metrics.countRefusedScrape();
         reply.header('retry-after', String(scrapeLimits.retryAfterSeconds));
         return sendError(reply, 'CH_SCRAPE_BUSY', `/metrics: ${scrapeLimits.concurrent} scrapes are being answered and ${scrapeLimits.queued} are waiting; retry after ${scrapeLimits.retryAfterSeconds} s`);
       }

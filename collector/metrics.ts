@@ -28,6 +28,8 @@ export interface ChannelHealthMetrics {
   observeJournal(source: () => JournalPending): void;
   /** Reads the circuit breakers' states at every scrape (processes that probe; call once). */
   observeBreakers(source: () => Iterable<BreakerSample>): void;
+  /** Counts one scrape of /metrics refused by the gate (service.scrape). */
+  countRefusedScrape(): void;
 }
 
 /** Unfinished probe-journal entries: awaiting an outcome, awaiting compensation, flagged for a human. */
@@ -143,6 +145,8 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
   counter(METRICS.probeSkipped, registry);
   counter(METRICS.eventBusinessErrors, registry);
   const objective = gauge(METRICS.objective, registry);
+  const scrapeRefused = counter(METRICS.scrapeRefused, registry);
+  scrapeRefused.inc(0);
   buildInfo(registry, options.version);
   // Planned work on now or not, one series per window and channel or backend it names (config
   // `maintenance:`): dashboards annotate it, the weekly report marks the time as planned.
@@ -183,6 +187,7 @@ export function createMetrics(registry: Registry, config: Config, options: Metri
     addLocation,
     observeJournal: (source) => observeJournal(registry, source),
     observeBreakers: (source) => observeBreakers(registry, source),
+    countRefusedScrape: () => scrapeRefused.inc(),
     recordResult(result) {
       addLocation(result.location);
       for (const update of resultUpdates(result, rules)) applyUpdate(registry, update);

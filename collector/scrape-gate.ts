@@ -6,17 +6,18 @@
 import type { ServerResponse } from 'node:http';
 
 export interface ScrapeLimits {
-  /** Scrapes answered at once (an HA pair of Prometheus needs 2; debugging clients a few more). */
+  /** Scrapes answered at once (service.scrape.concurrent). */
   concurrent: number;
-  /** Scrapes waiting for a place; one more is answered 503. */
+  /** Scrapes waiting for a place; one more is answered 503 (service.scrape.queued). */
   queued: number;
-  /** Longest wait in the queue before a 503 (below Prometheus's default 10 s scrape timeout). */
+  /** Longest wait in the queue before a 503 (service.scrape.queueTimeout). */
   queueTimeoutMs: number;
   /** Retry-After (seconds) on a 503. */
   retryAfterSeconds: number;
 }
 
-export const SCRAPE_LIMITS: Readonly<ScrapeLimits> = Object.freeze({ concurrent: 8, queued: 32, queueTimeoutMs: 5000, retryAfterSeconds: 1 });
+/** A refused scraper may try again this soon: a place frees up as soon as a scrape is sent. */
+export const SCRAPE_RETRY_AFTER_SECONDS = 1;
 
 export interface ScrapeGate {
   /** True once `res` holds a place (released when `res` closes); false when it is refused. */
@@ -33,7 +34,7 @@ interface Waiter {
   onGone(): void;
 }
 
-export function createScrapeGate(limits: ScrapeLimits = SCRAPE_LIMITS): ScrapeGate {
+export function createScrapeGate(limits: ScrapeLimits): ScrapeGate {
   let active = 0;
   const queue: Waiter[] = [];
 

@@ -5,6 +5,9 @@ export const CONFIG_DEFAULTS = Object.freeze({
   sandbox: false,
   concurrency: 64,
   resultsRetained: 2000,
+  // An HA pair of Prometheus needs 2 places; the rest is room for people debugging with curl. The
+  // wait stays under Prometheus's default 10 s scrape timeout, so a refusal arrives as a 503.
+  scrape: Object.freeze({ concurrent: 8, queued: 32, queueTimeout: '5s' }),
   publicUrl: 'http://grafana.example.invalid',
   interval: '30s',
   timeout: '10s',

@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { expandChecks } from './checks.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
+import { parseDuration } from './duration.js';
 import type { ConfigProblem } from './errors.js';
 import { normalizeMaintenance } from './maintenance.js';
 import { isConfigId } from './paths.js';
@@ -129,6 +130,7 @@ export function normalize(raw: RawConfig, source: string, problems: ConfigProble
       sandbox,
       concurrency: svc.concurrency ?? CONFIG_DEFAULTS.concurrency,
       resultsRetained: svc.resultsRetained ?? CONFIG_DEFAULTS.resultsRetained,
+      scrape: scrapeLimits(svc.scrape, problems),
       publicUrl,
       alertmanagerUrl,
       utcOffsetMinutes,
@@ -161,4 +163,13 @@ function checkErrorCodes(errors: Readonly<Record<string, string>>, success: read
     else if (code === 'other') problems.push({ path: `${where}.${code}`, message: '"other" is the label value of codes not listed here' });
     else if (success.includes(code)) problems.push({ path: `${where}.${code}`, message: `"${code}" is also a success code` });
   }
+}
+
+/** service.scrape with its defaults; a queue wait over a minute would outlast any scraper. */
+function scrapeLimits(raw: RawConfig['service']['scrape'], problems: ConfigProblem[]): Config['service']['scrape'] {
+  const d = CONFIG_DEFAULTS.scrape;
+  const text = raw?.queueTimeout ?? d.queueTimeout;
+  const queueTimeoutMs = parseDuration(text);
+  if (queueTimeoutMs > 60_000) problems.push({ path: 'service.scrape.queueTimeout', message: `must be at most 60s: a scraper gives up long before (got ${text})` });
+  return { concurrent: raw?.concurrent ?? d.concurrent, queued: raw?.queued ?? d.queued, queueTimeoutMs };
 }

@@ -564,6 +564,16 @@ export const ConfigSchema = Type.Object(
         sandbox: Type.Optional(Type.Boolean({ description: `Serve the built-in sandbox under /sandbox/ on the service port (${byDefault(D.sandbox)}).` })),
         concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, description: `Most checks running at once in this process (${byDefault(D.concurrency)}).` })),
         resultsRetained: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000000, description: `Recent results kept in memory for the API (${byDefault(D.resultsRetained)}).` })),
+        scrape: Type.Optional(
+          Type.Object(
+            {
+              concurrent: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: `Scrapes of /metrics answered at once; they share one rendering (${byDefault(D.scrape.concurrent)}).` })),
+              queued: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: `Scrapes that may wait for a place; one more is refused at once with 503 CH_SCRAPE_BUSY and Retry-After (${byDefault(D.scrape.queued)}).` })),
+              queueTimeout: Type.Optional(Duration(`Longest wait for a place before a 503; at most 60s, and best below the scrapers' own scrape_timeout (${byDefault(D.scrape.queueTimeout)}).`)),
+            },
+            { additionalProperties: false, description: 'How many /metrics scrapes this process serves at once and how many wait (docs/scraping.md). Refusals are counted (docs/metrics.md, "The /metrics endpoint"); the probes never wait for scrapers.' },
+          ),
+        ),
         publicUrl: Type.Optional(Type.String({ description: `Base URL of Grafana/runbooks used in alert links (${byDefault(D.publicUrl)}).` })),
         alertmanagerUrl: Type.Optional(
           Type.String({ minLength: 1, description: 'Base URL of an Alertmanager (http or https) whose active alerts the status page at / shows and that `channel-health silence` talks to; none by default.' }),

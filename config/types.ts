@@ -320,6 +320,8 @@ export interface Config {
     sandbox: boolean;
     concurrency: number;
     resultsRetained: number;
+    /** The /metrics gate (service.scrape). */
+    scrape: { concurrent: number; queued: number; queueTimeoutMs: number };
     publicUrl: string;
     /** Alertmanager whose active alerts the status page shows (service.alertmanagerUrl), without a trailing slash. */
     alertmanagerUrl: string | null;

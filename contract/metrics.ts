@@ -135,6 +135,13 @@ export const METRICS = Object.freeze({
     ['channel', 'origin'],
     "Earliest notAfter (unix seconds) of the certificate chain an https channel's origin presented, as blackbox_exporter's probe_ssl_earliest_cert_expiry; set at each new TLS connection that passed verification. Created on the first one.",
   ),
+  // ---- the /metrics endpoint (collector and run) ----
+  scrapeRefused: spec(
+    'scrape_refused_total',
+    'counter',
+    [],
+    'Scrapes of /metrics refused with 503 CH_SCRAPE_BUSY: every place taken and the queue full, or no place within service.scrape.queueTimeout.',
+  ),
   // ---- ingest (collector and run) ----
   eventDuration: spec(
     'transaction_duration_seconds',

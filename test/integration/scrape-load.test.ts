@@ -1,6 +1,7 @@
 // 100 scrapers looping on /metrics of `run` with the shipped config for 30 s (issue 17, "Scrapes
 // never fail probes"): every probe run in that time succeeds, and every scrape is answered 200
-// (the exposition) or 503 CH_SCRAPE_BUSY with Retry-After, never with a socket error. A scraper
+// (the exposition) or 503 CH_SCRAPE_BUSY with Retry-After, never with a socket error, and the
+// refusals are what channel_health_scrape_refused_total counts. A scraper
 // sends its next request as soon as it has an answer, after Retry-After on a 503 (a polite
 // client; Prometheus itself waits a whole interval). Real process, loopback only, bounded.
 import { readFileSync } from 'node:fs';
@@ -90,6 +91,10 @@ describe('run under 100 concurrent scrapers', () => {
     expect(tally.other).toEqual([]);
     // The scrapers were answered, not only refused.
     expect(tally.ok).toBeGreaterThanOrEqual(SCRAPERS);
+    // Every refusal was counted, once: the counter equals the 503s the scrapers saw.
+    const exposition = await (await fetch(`${svc.url}/metrics`)).text();
+    const counted = /^channel_health_scrape_refused_total (\d+)$/m.exec(exposition)?.[1];
+    expect(Number(counted), 'channel_health_scrape_refused_total').toBe(tally.busy);
     process.stderr.write(`scrape-load: ${runs.length} probe runs, all ok; ${tally.ok} scrapes answered 200, ${tally.busy} answered 503 in ${to - from} ms\n`);
   }, LOAD_MS + LONGEST_RUN_MS + 60_000);
 });

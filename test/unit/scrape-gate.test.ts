@@ -11,6 +11,7 @@ import { buildCollectorApp } from '../../collector/app.js';
 import { createMetrics } from '../../collector/metrics.js';
 import { ResultStore } from '../../collector/result-store.js';
 import { createScrapeGate } from '../../collector/scrape-gate.js';
+import { METRICS } from '../../contract/metrics.js';
 import { parseConfig } from '../../config/index.js';
 import { createLogger } from '../../logging/logger.js';
 import { REPO_ROOT } from '../support/processes.js';
@@ -78,19 +79,34 @@ describe('scrape gate', () => {
 describe('GET /metrics behind the gate', () => {
   const config = parseConfig(readFileSync(path.join(REPO_ROOT, 'channel-health.yaml'), 'utf8'), 'channel-health.yaml');
   // The queue's wait is not what these cases test: long enough for a loaded machine.
-  const build = (concurrent: number, queued: number) => {
+  const build = (concurrent: number, queued: number, fromConfig = false) => {
     const registry = new Registry();
-    const metrics = createMetrics(registry, config, { version: '1.0.0' });
+    const served = fromConfig ? { ...config, service: { ...config.service, scrape: { concurrent, queued, queueTimeoutMs: 60_000 } } } : config;
+    const metrics = createMetrics(registry, served, { version: '1.0.0' });
     const log = createLogger({ destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-    return { registry, app: buildCollectorApp({ config, metrics, store: new ResultStore(5), log, adminToken: null, notReadyReasons: () => [], scrapeLimits: { concurrent, queued, queueTimeoutMs: 60_000, retryAfterSeconds: 3 } }) };
+    const scrapeLimits = fromConfig ? {} : { scrapeLimits: { concurrent, queued, queueTimeoutMs: 60_000, retryAfterSeconds: 3 } };
+    return { registry, app: buildCollectorApp({ config: served, metrics, store: new ResultStore(5), log, adminToken: null, notReadyReasons: () => [], ...scrapeLimits }) };
   };
+  const refused = async (registry: Registry) => (await registry.getSingleMetric(METRICS.scrapeRefused.name)?.get())?.values.map((v) => v.value);
 
   it('answers 503 CH_SCRAPE_BUSY with Retry-After when every place is taken', async () => {
-    const { app } = build(0, 0);
+    const { app, registry } = build(0, 0);
     const r = await app.inject('/metrics');
     expect(r.statusCode).toBe(503);
     expect(r.headers['retry-after']).toBe('3');
     expect(r.json()).toEqual({ error: { code: 'CH_SCRAPE_BUSY', message: expect.stringContaining('/metrics: 0 scrapes are being answered') } });
+    await app.inject('/metrics');
+    expect(await refused(registry)).toEqual([2]);
+    await app.close();
+  });
+
+  it('takes its limits from service.scrape, and retries after a second', async () => {
+    const { app, registry } = build(0, 0, true);
+    const r = await app.inject('/metrics');
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(r.json().error.message).toBe('/metrics: 0 scrapes are being answered and 0 are waiting; retry after 1 s');
+    expect(await refused(registry)).toEqual([1]);
     await app.close();
   });
 
@@ -105,6 +121,7 @@ describe('GET /metrics behind the gate', () => {
     }
     // All places free again: one more scrape with room for none waiting is admitted.
     expect((await app.inject('/metrics')).statusCode).toBe(200);
+    expect(await refused(registry)).toEqual([0]);
     await app.close();
   });
 });
