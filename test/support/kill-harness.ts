@@ -95,6 +95,15 @@ export function openJournalEntries(journalFile: string): Array<{ state: string; 
   }
 }
 
+/** The journal's pending entries by state, as a running `run` reports them. */
+async function journalPending(url: string): Promise<{ intended: number; done: number; flagged: number }> {
+  return ((await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { intended: number; done: number; flagged: number } }).pending;
+}
+
+async function resultCount(url: string): Promise<number> {
+  return ((await (await fetch(`${url}/api/v1/results?limit=1`)).json()) as { results: unknown[] }).results.length;
+}
+
 /** Entries per state, straight from the file. */
 export function journalStateCounts(journalFile: string): (state: string) => number {
   const db = new Database(journalFile, { readonly: true });
@@ -122,10 +131,8 @@ export async function balances(sandboxUrl: string): Promise<Record<string, numbe
 
 /**
  * Kills `run` at a random instant `minDelayMs`..`minDelayMs + spreadMs` after it listens (with
- * `alternateOpenEntryKills`, every other time as soon as a money-moving run has its journal entry
- * open instead), and counts
- * the kills after which the journal held open work and after which some balance differed from
- * `start`. It goes on until `enough` says the kills have shown what the test needs (and at least
+ * `aimedKills`, only one kill in three; see there), and counts the kills after which the journal
+ * held open work and after which some balance differed from `start`. It goes on until `enough` says the kills have shown what the test needs (and at least
  * `minKills` were made), or `maxKills` were made, or `phaseMs` is over: a start takes 1 s on an idle
  * machine and several on a loaded one, so a fixed count would make the test's length the load's.
  */
@@ -140,21 +147,36 @@ export async function killRepeatedly(opts: {
   phaseMs: number;
   minDelayMs: number;
   spreadMs: number;
-  /** Every other kill waits for an open journal entry (up to 15 s) instead of a random instant. */
-  alternateOpenEntryKills?: boolean;
+  /**
+   * Kills in turn at a random instant, as soon as a money-moving run has an entry `intended` (its
+   * outcome unknown: the top-up may be on its way), and as soon as one is `done` (the money is
+   * out, its compensation due); each aimed kill waits up to 15 s. Blind instants alone left the
+   * test to luck: on an idle machine a kill often fell between runs (1 kill in 10 once left work),
+   * and one with money out came only when an instant landed inside the ~400 ms of each run between
+   * the top-up's answer and the refund's.
+   */
+  aimedKills?: boolean;
   enough: (tally: KillTally) => boolean;
 }): Promise<KillTally> {
   const tally: KillTally = { kills: 0, leavingWork: 0, withMoneyOut: 0 };
   const phaseEnds = Date.now() + opts.phaseMs;
   while (tally.kills < opts.maxKills && Date.now() < phaseEnds && !(tally.kills >= opts.minKills && opts.enough(tally))) {
-    const { p } = await opts.runs.start(opts.configFile);
-    if (!opts.alternateOpenEntryKills || tally.kills % 2 === 0) {
+    const { p, url } = await opts.runs.start(opts.configFile);
+    const aim = opts.aimedKills ? ((['random', 'intended', 'done'] as const)[tally.kills % 3] ?? 'random') : 'random';
+    if (aim === 'random') {
       await new Promise((r) => setTimeout(r, opts.minDelayMs + Math.random() * opts.spreadMs));
     } else {
-      // Every other kill lands while a money-moving run has its journal entry open: at a blind
-      // instant, a kill on an idle machine often fell between runs, and "some kills left work"
-      // came down to luck (1 kill in 10 once).
-      await waitFor(() => (openJournalEntries(opts.journalFile).some((r) => r.n > 0) ? true : undefined), 15_000, 'a money-moving run with its journal entry open', 10).catch(() => undefined);
+      // Asked of the process, not the file: `run` holds its journal with an exclusive lock, so a
+      // reader of the file only gets "database is locked" while it lives. After its first result,
+      // so that the entries seen are this process's runs, not ones the last kill left and the
+      // start is reconciling. The kill lands whatever happens: a run that never reaches the
+      // state is killed all the same.
+      try {
+        await waitFor(async () => ((await resultCount(url)) > 0 ? true : undefined), 15_000, 'the first result of this process', 20);
+        await waitFor(async () => ((await journalPending(url))[aim] > 0 ? true : undefined), 15_000, `a money-moving run with an entry ${aim}`, 10);
+      } catch {
+        // Killed where it stands.
+      }
     }
     await opts.runs.kill(p);
     tally.kills += 1;
