@@ -216,8 +216,8 @@ export async function reconcileAndStop(runs: RunLauncher, configFile: string): P
   await waitListening(p, `${url}/readyz`, 'the last run to reconcile', 40_000);
   const pending = await waitFor(
     async () => {
-      const body = (await (await fetch(`${url}/api/v1/journal`)).json()) as { pending: { intended: number; done: number; flagged: number } };
-      return body.pending.intended + body.pending.done === 0 ? body.pending : undefined;
+      const pending = await journalPending(url);
+      return pending.intended + pending.done === 0 ? pending : undefined;
     },
     30_000,
     'reconciliation to finish or flag every entry the killed processes left',
